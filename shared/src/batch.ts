@@ -1,0 +1,45 @@
+/** The edge → central wire format: one batch of buffered readings and central's answer to it. */
+import { z } from "zod";
+import { readingWireSchema } from "./reading.ts";
+
+const rejectionSchema = z
+  .object({
+    index: z.number().int().optional(),
+    line: z.number().int().optional(),
+    field: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: "Rejection" });
+
+/**
+ * Readings are typed loosely here on purpose: central validates each item with the reading rules
+ * and answers per item, so one bad reading never makes the whole batch a 4xx the edge would retry.
+ */
+export const edgeBatchSchema = z
+  .object({
+    edgeId: z.string().min(1).max(128),
+    batchId: z.string().min(1).max(128),
+    readings: z.array(z.unknown()).max(100_000).meta({ items: readingWireSchema }),
+    /** Readings still buffered at the edge when the batch was sent. */
+    backlog: z.number().int().nonnegative().optional(),
+    /** Age of the oldest unsynced reading at the edge, in milliseconds. */
+    oldestUnsyncedMs: z.number().int().nonnegative().optional(),
+  })
+  .meta({ id: "EdgeBatch" });
+
+export type EdgeBatch = z.infer<typeof edgeBatchSchema>;
+
+export const ingestAnswerSchema = z
+  .object({
+    received: z.number().int(),
+    inserted: z.number().int(),
+    duplicates: z.number().int(),
+    conflicts: z.number().int(),
+    rejected: z.number().int(),
+    errors: z.array(rejectionSchema),
+  })
+  .meta({ id: "IngestAnswer" });
+
+export type IngestAnswer = z.infer<typeof ingestAnswerSchema>;
+
+export { rejectionSchema };

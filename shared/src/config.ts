@@ -1,0 +1,65 @@
+/** Environment configuration: parsed once at start-up, with a message that names each bad variable. */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  readonly code = "config_invalid";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses `env` with a schema whose keys are variable names; throws a ConfigError naming each bad one. */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.map(String).join(".");
+      const value = env[name];
+      return `${name}: ${issue.message}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;
+    }),
+  );
+}
+
+/** Common variable shapes, so every part words its errors the same way. */
+export const envPort = (fallback: number) =>
+  z.coerce
+    .number({ error: "expected a port number 0-65535" })
+    .int({ error: "expected a port number 0-65535" })
+    .min(0, { error: "expected a port number 0-65535" })
+    .max(65535, { error: "expected a port number 0-65535" })
+    .default(fallback);
+
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+export const envLogLevel = z
+  .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+    error: "expected one of fatal, error, warn, info, debug, trace, silent",
+  })
+  .default("info");
+
+/** A byte size like `4GB`, `512MiB`, `1000000`; returns bytes. */
+export const envBytes = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === "") return fallback;
+      const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(text.trim());
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: "expected a size such as 500MB, 4GiB or a number of bytes" });
+        return z.NEVER;
+      }
+      const unit = (m[2] ?? "b").toLowerCase().replace(/b$/, "");
+      const power = { "": 0, k: 1, m: 2, g: 3, t: 4, ki: 1, mi: 2, gi: 3, ti: 4 }[unit] ?? 0;
+      const base = unit.endsWith("i") ? 1024 : 1000;
+      return Math.round(Number(m[1]) * base ** power);
+    });

@@ -1,0 +1,92 @@
+/**
+ * RFC 3339 timestamps with a mandatory UTC offset, parsed to epoch milliseconds.
+ *
+ * Hand-written rather than `Date.parse`, because Date.parse accepts what the contract rejects
+ * (no offset → local time, 2023-02-30 → March 2) and its reasons are all the same "Invalid Date".
+ */
+
+const SHAPE =
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?<sep>.)(?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})(?<fraction>\.\d*)?(?<offset>.*)$/s;
+
+export type TimestampResult = { ok: true; ms: number } | { ok: false; reason: string };
+
+const fail = (reason: string): TimestampResult => ({ ok: false, reason });
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
+/** Parses the offset part (`Z`, `z`, `+05:45`, `-00:00`) into minutes east of UTC. */
+function parseOffset(text: string): { ok: true; minutes: number } | { ok: false; reason: string } {
+  if (text === "Z" || text === "z") return { ok: true, minutes: 0 };
+  if (text === "") {
+    return {
+      ok: false,
+      reason: "timestamp has no UTC offset; add Z or ±hh:mm (e.g. 2023-02-15T01:30:00-05:00)",
+    };
+  }
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (!m) {
+    return { ok: false, reason: `timestamp offset "${text}" is not Z or ±hh:mm` };
+  }
+  const hours = Number(m[2]);
+  const minutes = Number(m[3]);
+  if (hours > 23) return { ok: false, reason: `timestamp offset hour ${m[2]} is out of range 00-23` };
+  if (minutes > 59) return { ok: false, reason: `timestamp offset minute ${m[3]} is out of range 00-59` };
+  const sign = m[1] === "-" ? -1 : 1;
+  return { ok: true, minutes: sign * (hours * 60 + minutes) };
+}
+
+/**
+ * Parses an RFC 3339 date-time to epoch milliseconds. Fraction digits below the millisecond are
+ * truncated (the contract's precision), so `…00.1239Z` and `…00.123Z` are the same instant.
+ */
+export function parseTimestamp(text: string): TimestampResult {
+  const m = SHAPE.exec(text);
+  if (!m?.groups) {
+    return fail(`timestamp "${clip(text)}" is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);
+  }
+  const g = m.groups as Record<string, string | undefined>;
+  if (g.sep !== "T" && g.sep !== "t") {
+    return fail(`timestamp must separate date and time with "T", found "${g.sep}"`);
+  }
+  const year = Number(g.year);
+  const month = Number(g.month);
+  const day = Number(g.day);
+  const hour = Number(g.hour);
+  const minute = Number(g.minute);
+  const second = Number(g.second);
+  if (month < 1 || month > 12) return fail(`timestamp month ${g.month} is out of range 01-12`);
+  const maxDay = daysInMonth(year, month);
+  if (day < 1 || day > maxDay) {
+    return fail(`timestamp day ${g.day} does not exist in ${g.year}-${g.month} (it has ${maxDay} days)`);
+  }
+  if (hour > 23) return fail(`timestamp hour ${g.hour} is out of range 00-23`);
+  if (minute > 59) return fail(`timestamp minute ${g.minute} is out of range 00-59`);
+  if (second === 60) return fail("timestamp second 60 (a leap second) is not accepted; use 59.999");
+  if (second > 59) return fail(`timestamp second ${g.second} is out of range 00-59`);
+
+  const fraction = g.fraction ?? "";
+  if (fraction === ".") return fail("timestamp has a decimal point but no fraction digits");
+  if (fraction.length > 10) return fail("timestamp has more than 9 fraction digits");
+  const ms = fraction === "" ? 0 : Number(fraction.slice(1, 4).padEnd(3, "0"));
+
+  const offset = parseOffset(g.offset ?? "");
+  if (!offset.ok) return offset;
+
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return { ok: true, ms: date.getTime() - offset.minutes * 60_000 };
+}
+
+/** Formats epoch milliseconds the way every API answers: UTC, milliseconds, `Z`. */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
