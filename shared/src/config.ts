@@ -27,12 +27,17 @@ export function parseEnv<T extends z.ZodType>(
 
 /** Common variable shapes, so every part words its errors the same way. */
 export const envPort = (fallback: number) =>
-  z.coerce
-    .number({ error: "expected a port number 0-65535" })
-    .int({ error: "expected a port number 0-65535" })
-    .min(0, { error: "expected a port number 0-65535" })
-    .max(65535, { error: "expected a port number 0-65535" })
-    .default(fallback);
+  // An empty variable (`PLANTLINK_MQTT_PORT=` in a .env file) means unset, as for envBytes; without
+  // this, coercion turns "" into port 0 and the service silently listens on a random port.
+  z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ error: "expected a port number 0-65535" })
+      .int({ error: "expected a port number 0-65535" })
+      .min(0, { error: "expected a port number 0-65535" })
+      .max(65535, { error: "expected a port number 0-65535" })
+      .default(fallback),
+  );
 
 export const envBoolean = (fallback: boolean) =>
   z
@@ -52,7 +57,7 @@ export const envBytes = (fallback: number) =>
     .string()
     .optional()
     .transform((text, ctx) => {
-      if (text === undefined || text === "") return fallback;
+      if (text === undefined || text.trim() === "") return fallback;
       const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(text.trim());
       if (!m) {
         ctx.addIssue({ code: "custom", message: "expected a size such as 500MB, 4GiB or a number of bytes" });
@@ -61,5 +66,10 @@ export const envBytes = (fallback: number) =>
       const unit = (m[2] ?? "b").toLowerCase().replace(/b$/, "");
       const power = { "": 0, k: 1, m: 2, g: 3, t: 4, ki: 1, mi: 2, gi: 3, ti: 4 }[unit] ?? 0;
       const base = unit.endsWith("i") ? 1024 : 1000;
-      return Math.round(Number(m[1]) * base ** power);
+      const bytes = Math.round(Number(m[1]) * base ** power);
+      if (!Number.isSafeInteger(bytes)) {
+        ctx.addIssue({ code: "custom", message: "expected a size below 2^53 bytes (about 9 PB)" });
+        return z.NEVER;
+      }
+      return bytes;
     });

@@ -69,7 +69,7 @@ export function parseCsvRow(
     return {
       ok: false,
       field: "row",
-      reason: `the row has ${fields.length} fields; the header has ${header.width}`,
+      reason: `the row has ${fields.length} field${fields.length === 1 ? "" : "s"}; the header has ${header.width}`,
     };
   }
   const field = (column: CsvColumn) => (fields[header.positions[column]] ?? "").trim();

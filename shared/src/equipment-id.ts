@@ -9,7 +9,11 @@ export function equipmentIdProblem(id: string): string | undefined {
   if (id.length > EQUIPMENT_ID_MAX_LENGTH) {
     return `equipmentId is ${id.length} characters long; the limit is ${EQUIPMENT_ID_MAX_LENGTH}`;
   }
-  if (!/^[A-Za-z0-9]/.test(id)) return `equipmentId must start with a letter or digit, not "${id.charAt(0)}"`;
+  if (!/^[A-Za-z0-9]/.test(id)) {
+    // The whole code point, not charAt(0): an id starting with an emoji would otherwise show half of it.
+    const first = String.fromCodePoint(id.codePointAt(0) ?? 0);
+    return `equipmentId must start with a letter or digit, not ${JSON.stringify(first)}`;
+  }
   const bad = /[^A-Za-z0-9._:-]/u.exec(id);
   if (bad) {
     const shown = JSON.stringify(bad[0]);

@@ -29,19 +29,35 @@ export function futureSkewProblem(ms: number, options: ValidationOptions = {}): 
   const now = (options.now ?? Date.now)();
   const skew = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   if (ms - now <= skew) return undefined;
-  return `timestamp ${formatTimestamp(ms)} is ${describeDuration(ms - now)} in the future (allowed clock skew: ${describeDuration(skew)}); check the device clock`;
+  return `timestamp ${formatTimestamp(ms)} is ${describeDuration(ms - now)} in the future (server clock ${formatTimestamp(now)}, allowed clock skew ${describeDuration(skew)}); check the device clock`;
 }
 
+/**
+ * Exact to the millisecond on purpose: a rounded "5 min in the future (allowed: 5 min)" for a reading
+ * 1 ms past the limit would read as a contradiction to the person who has to fix the clock.
+ */
 function describeDuration(ms: number): string {
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  if (ms < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;
-  return `${Math.round(ms / 86_400_000)} days`;
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["min", 60_000],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest / 1000} s`);
+  return parts.join(" ");
 }
 
 function describeType(input: unknown): string {
   if (input === null) return "null";
+  if (input === undefined) return "nothing";
   if (Array.isArray(input)) return "an array";
+  if (typeof input === "object") return "an object";
   if (typeof input === "string")
     return `the string ${JSON.stringify(input.length > 20 ? `${input.slice(0, 20)}…` : input)}`;
   return `a ${typeof input}`;
@@ -58,24 +74,18 @@ const fieldType = (field: string, expected: string) => (issue: { input?: unknown
  */
 export const readingWireSchema = z
   .object({
-    equipmentId: z
-      .string()
-      .meta({
-        description: "1–64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit",
-        example: "EQ-12495",
-      }),
-    value: z
-      .number()
-      .meta({
-        description: "finite, |value| < 1e12; stored to two decimals, rounded half away from zero",
-        example: 78.42,
-      }),
-    timestamp: z
-      .string()
-      .meta({
-        description: "RFC 3339 with a UTC offset (Z or ±hh:mm); milliseconds precision",
-        example: "2023-02-15T01:30:00.000-05:00",
-      }),
+    equipmentId: z.string().meta({
+      description: "1–64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit",
+      example: "EQ-12495",
+    }),
+    value: z.number().meta({
+      description: "finite, |value| < 1e12; stored to two decimals, rounded half away from zero",
+      example: 78.42,
+    }),
+    timestamp: z.string().meta({
+      description: "RFC 3339 with a UTC offset (Z or ±hh:mm); milliseconds precision",
+      example: "2023-02-15T01:30:00.000-05:00",
+    }),
   })
   .meta({ id: "Reading" });
 

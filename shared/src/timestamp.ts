@@ -79,8 +79,22 @@ export function parseTimestamp(text: string): TimestampResult {
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
-  return { ok: true, ms: date.getTime() - offset.minutes * 60_000 };
+  const instant = date.getTime() - offset.minutes * 60_000;
+  if (instant < MIN_INSTANT_MS || instant > MAX_INSTANT_MS) {
+    return fail(
+      `timestamp "${clip(text)}" falls outside the years 0000-9999 once converted to UTC; check the device clock`,
+    );
+  }
+  return { ok: true, ms: instant };
 }
+
+/**
+ * The instants that have an RFC 3339 form in UTC. An offset can push 0000-01-01 or 9999-12-31 across
+ * the year boundary, and `toISOString` would then answer "-000001-…" or "+010000-…", which no client
+ * (nor this parser) reads back.
+ */
+const MIN_INSTANT_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const MAX_INSTANT_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 /** Formats epoch milliseconds the way every API answers: UTC, milliseconds, `Z`. */
 export function formatTimestamp(ms: number): string {

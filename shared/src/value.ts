@@ -31,25 +31,32 @@ export function decimalToCenti(text: string): CentiResult {
     return { ok: false, reason: `value "${clip(text)}" is not a number${hint}` };
   }
   const negative = m[1] === "-";
+  // digits × 10^(exponent − fracDigits.length) is the exact value; we want it × 100, rounded.
+  const digits = `${intDigits}${fracDigits}`.replace(/^0+/, "") || "0";
+  if (digits === "0") return { ok: true, centi: 0 }; // zero, whatever its exponent ("0e200")
   const exponent = Number(m[4] ?? "0");
   if (!Number.isSafeInteger(exponent) || exponent > 100) {
     return { ok: false, reason: `value ${clip(text)} is out of range (|value| must be < 1e12)` };
   }
-  // digits × 10^(exponent − fracDigits.length) is the exact value; we want it × 100, rounded.
-  const digits = `${intDigits}${fracDigits}`.replace(/^0+/, "") || "0";
   const shift = exponent - fracDigits.length + 2;
   let centi: bigint;
+  let roundedUp = false;
   if (shift >= 0) {
     centi = BigInt(digits) * 10n ** BigInt(shift);
   } else if (-shift > digits.length) {
     centi = 0n; // below 0.005: rounds to zero
   } else {
     const keep = digits.slice(0, digits.length + shift) || "0";
-    const firstDropped = digits.charAt(digits.length + shift);
-    centi = BigInt(keep) + (firstDropped >= "5" ? 1n : 0n);
+    roundedUp = digits.charAt(digits.length + shift) >= "5";
+    centi = BigInt(keep) + (roundedUp ? 1n : 0n);
   }
   if (centi >= CENTI_LIMIT) {
-    return { ok: false, reason: `value ${clip(text)} is out of range (|value| must be < 1e12)` };
+    // 999999999999.995 is below 1e12 but would be stored as 1e12; say why it is refused.
+    const rounding = roundedUp && centi === CENTI_LIMIT ? " once rounded to two decimals" : "";
+    return {
+      ok: false,
+      reason: `value ${clip(text)} is out of range${rounding} (|value| must be < 1e12)`,
+    };
   }
   const n = Number(centi);
   return { ok: true, centi: negative && n !== 0 ? -n : n };

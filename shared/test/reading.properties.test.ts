@@ -1,0 +1,223 @@
+/**
+ * Properties of the reading model, checked on random inputs with fast-check. Expected results are
+ * computed here independently (BigInt decimal arithmetic, hand-built RFC 3339 text), never by calling
+ * the code under test.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  centiToNumber,
+  centiToString,
+  decimalToCenti,
+  EQUIPMENT_ID_PATTERN,
+  formatReading,
+  numberToCenti,
+  parseCsvHeader,
+  parseCsvRow,
+  parseReading,
+  parseTimestamp,
+  type Reading,
+  type ValidationOptions,
+} from "../src/index.ts";
+
+const RUNS = { numRuns: 2_000 };
+
+const FIRST_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z (Date.UTC cannot say year 0)
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const DAY_MS = 86_400_000;
+const CENTI_LIMIT = 100_000_000_000_000; // 1e12 in hundredths
+
+/** Only the future-skew cases care about the clock; these properties run it at the end of time. */
+const LATE: ValidationOptions = { now: () => LAST_MS };
+
+const csvHeader = (() => {
+  const result = parseCsvHeader(["equipmentId", "timestamp", "value"]);
+  if (!result.ok) throw new Error(result.reason);
+  return result.header;
+})();
+
+const equipmentIds = fc.stringMatching(EQUIPMENT_ID_PATTERN);
+const instants = fc.integer({ min: FIRST_MS, max: LAST_MS });
+const centis = fc.integer({ min: -(CENTI_LIMIT - 1), max: CENTI_LIMIT - 1 });
+const readings: fc.Arbitrary<Reading> = fc.record({ equipmentId: equipmentIds, ts: instants, centi: centis });
+
+describe("a stored reading", () => {
+  it("parses back to itself after formatReading, also through JSON text", () => {
+    expect(new Date(FIRST_MS).toISOString()).toBe("0000-01-01T00:00:00.000Z");
+    fc.assert(
+      fc.property(readings, (reading) => {
+        const wire = JSON.parse(JSON.stringify(formatReading(reading))) as unknown;
+        expect(parseReading(wire, LATE)).toEqual({ ok: true, reading });
+      }),
+      RUNS,
+    );
+  });
+});
+
+/**
+ * A random decimal numeral: sign, integer digits, fraction digits and an optional exponent, with the
+ * exact value as a BigInt mantissa and a power of ten.
+ */
+const decimals = fc
+  .record({
+    sign: fc.constantFrom("", "-", "+"),
+    intDigits: fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 14 }),
+    fracDigits: fc.option(fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 22 })),
+    exponent: fc.option(fc.integer({ min: -30, max: 16 })),
+    e: fc.constantFrom("e", "E"),
+  })
+  .filter(({ intDigits, fracDigits }) => intDigits !== "" || (fracDigits ?? "") !== "")
+  .map(({ sign, intDigits, fracDigits, exponent, e }) => ({
+    text: `${sign}${intDigits}${fracDigits === null ? "" : `.${fracDigits}`}${exponent === null ? "" : `${e}${exponent}`}`,
+    negative: sign === "-",
+    mantissa: BigInt(`${intDigits}${fracDigits ?? ""}` || "0"),
+    scale: (exponent ?? 0) - (fracDigits ?? "").length,
+  }));
+
+/** value × 100 rounded half away from zero, by exact integer division; undefined when out of range. */
+function expectedCenti(mantissa: bigint, scale: number, negative: boolean): number | undefined {
+  // value = mantissa × 10^scale, so value × 100 = mantissa × 10^(scale + 2).
+  const power = scale + 2;
+  let magnitude: bigint;
+  if (power >= 0) {
+    magnitude = mantissa * 10n ** BigInt(power);
+  } else {
+    const divisor = 10n ** BigInt(-power);
+    const quotient = mantissa / divisor;
+    const remainder = mantissa % divisor;
+    magnitude = 2n * remainder >= divisor ? quotient + 1n : quotient;
+  }
+  if (magnitude >= BigInt(CENTI_LIMIT)) return undefined;
+  return magnitude === 0n ? 0 : Number(negative ? -magnitude : magnitude);
+}
+
+function significantDigits(mantissa: bigint): number {
+  return mantissa === 0n ? 0 : mantissa.toString().replace(/0+$/, "").length;
+}
+
+describe("rounding to hundredths", () => {
+  it("agrees with exact decimal arithmetic on random decimal text (the CSV path)", () => {
+    fc.assert(
+      fc.property(decimals, ({ text, negative, mantissa, scale }) => {
+        const expected = expectedCenti(mantissa, scale, negative);
+        const direct = decimalToCenti(text);
+        const row = parseCsvRow(["EQ-1", "2023-02-15T06:30:00Z", text], csvHeader, LATE);
+        if (expected === undefined) {
+          expect(direct).toEqual({ ok: false, reason: expect.stringContaining("out of range") });
+          expect(row).toMatchObject({ ok: false, field: "value" });
+        } else {
+          expect(direct).toEqual({ ok: true, centi: expected });
+          expect(row.ok && row.reading.centi).toBe(expected);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("agrees with exact decimal arithmetic on the JSON number a device sends (≤ 15 significant digits)", () => {
+    // A decimal of at most 15 significant digits survives the trip through a double: the number's
+    // shortest text is that decimal, so rounding must act on what the device wrote.
+    const jsonDecimals = decimals.filter(({ mantissa }) => significantDigits(mantissa) <= 15);
+    fc.assert(
+      fc.property(jsonDecimals, ({ negative, mantissa, scale }) => {
+        // The same decimal as JSON allows it (no leading zeros, no bare point), e.g. -7842e-2.
+        const value = JSON.parse(`${negative ? "-" : ""}${mantissa}e${scale}`) as number;
+        const expected = expectedCenti(mantissa, scale, negative);
+        const result = parseReading({ equipmentId: "EQ-1", value, timestamp: "2023-02-15T06:30:00Z" }, LATE);
+        if (expected === undefined) {
+          expect(result).toMatchObject({ ok: false, rejections: [{ field: "value" }] });
+        } else {
+          expect(result.ok && result.reading.centi).toBe(expected);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("never stores -0", () => {
+    fc.assert(
+      fc.property(fc.double({ min: -0.00499, max: 0.00499, noNaN: true }), (value) => {
+        const result = numberToCenti(value);
+        expect(result.ok && Object.is(result.centi, 0)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+});
+
+/** Hand-built RFC 3339 text for an instant seen from `offsetMinutes` east of UTC. */
+function writeInstant(
+  ms: number,
+  offsetMinutes: number,
+  fraction: string,
+  t: string,
+  zulu: string,
+  negativeZero: boolean,
+): string {
+  const local = new Date(ms + offsetMinutes * 60_000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const date = `${String(local.getUTCFullYear()).padStart(4, "0")}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`;
+  const time = `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
+  const abs = Math.abs(offsetMinutes);
+  const offset =
+    offsetMinutes === 0 && zulu !== ""
+      ? zulu
+      : `${offsetMinutes < 0 || (offsetMinutes === 0 && negativeZero) ? "-" : "+"}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
+  return `${date}${t}${time}${fraction === "" ? "" : `.${fraction}`}${offset}`;
+}
+
+describe("an instant written with any offset", () => {
+  it("parses to the same instant, truncated to the millisecond", () => {
+    const written = fc.record({
+      // A day of margin, so that the local time of every offset is still a year 0000-9999.
+      ms: fc.integer({ min: FIRST_MS + DAY_MS, max: LAST_MS - DAY_MS }),
+      offsetMinutes: fc.oneof(fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }), fc.constant(0)),
+      fractionDigits: fc.integer({ min: 0, max: 9 }),
+      below: fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 6, maxLength: 6 }),
+      t: fc.constantFrom("T", "t"),
+      zulu: fc.constantFrom("Z", "z", ""),
+      negativeZero: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(written, ({ ms, offsetMinutes, fractionDigits, below, t, zulu, negativeZero }) => {
+        const millis = String(((ms % 1000) + 1000) % 1000).padStart(3, "0");
+        const fraction = `${millis}${below}`.slice(0, fractionDigits);
+        // Fewer than 3 digits cannot say the whole millisecond: the instant is the one they do say.
+        const expected = ms - (((ms % 1000) + 1000) % 1000) + Number(fraction.slice(0, 3).padEnd(3, "0"));
+        const text = writeInstant(ms, offsetMinutes, fraction, t, zulu, negativeZero);
+        expect(parseTimestamp(text)).toEqual({ ok: true, ms: expected });
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("centi as a JSON number", () => {
+  it("comes back as the same centi through JSON text, printed as the exact decimal", () => {
+    fc.assert(
+      fc.property(centis, (centi) => {
+        const text = JSON.stringify({ value: centiToNumber(centi) });
+        const m = /^\{"value":(-?)(\d+)(?:\.(\d{1,2}))?\}$/.exec(text);
+        expect(m, `${centi} printed as ${text}`).not.toBeNull();
+        const [, sign = "", int = "", frac = ""] = m ?? [];
+        // The exact decimal the text says, in hundredths: no 78.41999 and no 1e-7 notation.
+        const said = BigInt(int) * 100n + BigInt(frac.padEnd(2, "0"));
+        expect(sign === "-" ? -said : said).toBe(BigInt(centi));
+        const value = (JSON.parse(text) as { value: number }).value;
+        expect(numberToCenti(value)).toEqual({ ok: true, centi });
+      }),
+      RUNS,
+    );
+  });
+
+  it("prints as exact decimal text that reads back to the same centi", () => {
+    fc.assert(
+      fc.property(centis, (centi) => {
+        const text = centiToString(centi);
+        expect(text).toMatch(/^-?\d+\.\d{2}$/);
+        expect(decimalToCenti(text)).toEqual({ ok: true, centi });
+      }),
+      RUNS,
+    );
+  });
+});
