@@ -4,5 +4,6 @@ export * from "./csv.ts";
 export * from "./equipment-id.ts";
 export * from "./problem.ts";
 export * from "./reading.ts";
+export * from "./reading-validator.ts";
 export * from "./timestamp.ts";
 export * from "./value.ts";
