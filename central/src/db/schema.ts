@@ -1,0 +1,136 @@
+/**
+ * Central's tables, declared once: drizzle-kit generates the migrations in `central/drizzle/` from this
+ * file, and queries are typed by it. Values are integer hundredths everywhere (`*_centi`), so nothing is
+ * ever a float that prints as 78.41999. Every key starts with equipment_id where the table has one, so
+ * the tables can be distributed by it later (docs/scaling.md).
+ *
+ * What drizzle cannot declare lives in hand-written migrations: `readings` is partitioned by month
+ * (drizzle/0001_readings_partitioned.sql); the declaration below is its column list for typed queries.
+ */
+
+import type { IngestAnswer } from "@plantlink/shared";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const centi = (name: string) => bigint(name, { mode: "number" });
+
+/** One row per reading identity; the first value stored for an identity stays. */
+export const readings = pgTable(
+  "readings",
+  {
+    equipmentId: text("equipment_id").notNull(),
+    ts: instant("ts").notNull(),
+    valueCenti: centi("value_centi").notNull(),
+    /** Where it came from: the edge id, `direct`, or the backfill upload id. */
+    source: text("source").notNull(),
+    receivedAt: instant("received_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "readings_pkey", columns: [t.equipmentId, t.ts] })],
+);
+
+/**
+ * Per-sensor aggregates of the inserted readings, kept in the same transaction as the rows. Sums are
+ * numeric so they are exact at any size; the sum of squares (in hundredths²) is there for the
+ * baseline's standard deviation.
+ */
+const rollupColumns = {
+  equipmentId: text("equipment_id").notNull(),
+  bucket: instant("bucket").notNull(),
+  count: bigint("count", { mode: "number" }).notNull(),
+  sumCenti: numeric("sum_centi").notNull(),
+  minCenti: centi("min_centi").notNull(),
+  maxCenti: centi("max_centi").notNull(),
+  sumSqCenti: numeric("sum_sq_centi").notNull(),
+};
+
+/** Buckets are UTC hours. */
+export const rollupHour = pgTable("rollup_hour", rollupColumns, (t) => [
+  primaryKey({ name: "rollup_hour_pkey", columns: [t.equipmentId, t.bucket] }),
+]);
+
+/** Buckets are UTC days. */
+export const rollupDay = pgTable("rollup_day", rollupColumns, (t) => [
+  primaryKey({ name: "rollup_day_pkey", columns: [t.equipmentId, t.bucket] }),
+]);
+
+/** Each reading refused because its identity already had a different value. */
+export const conflicts = pgTable(
+  "conflicts",
+  {
+    id: bigint("id", { mode: "number" }).generatedAlwaysAsIdentity(),
+    equipmentId: text("equipment_id").notNull(),
+    ts: instant("ts").notNull(),
+    storedCenti: centi("stored_centi").notNull(),
+    rejectedCenti: centi("rejected_centi").notNull(),
+    source: text("source").notNull(),
+    at: instant("at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "conflicts_pkey", columns: [t.equipmentId, t.ts, t.id] })],
+);
+
+/** What each sensor has reported: served by GET /v1/equipment without scanning readings. */
+export const equipment = pgTable("equipment", {
+  equipmentId: text("equipment_id").primaryKey(),
+  firstTs: instant("first_ts").notNull(),
+  lastTs: instant("last_ts").notNull(),
+  lastCenti: centi("last_centi").notNull(),
+  lastSource: text("last_source").notNull(),
+});
+
+/**
+ * The answer given to each edge batch, so a retried batch gets the same answer and changes nothing.
+ * `answer` is null only inside the transaction that is ingesting the batch.
+ */
+export const edgeBatches = pgTable(
+  "edge_batches",
+  {
+    edgeId: text("edge_id").notNull(),
+    batchId: text("batch_id").notNull(),
+    answer: jsonb("answer").$type<IngestAnswer>(),
+    at: instant("at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "edge_batches_pkey", columns: [t.edgeId, t.batchId] })],
+);
+
+/** Each edge site as it last reported itself. */
+export const edges = pgTable("edges", {
+  edgeId: text("edge_id").primaryKey(),
+  lastSyncAt: instant("last_sync_at").notNull(),
+  /** Readings still buffered at the edge, as the edge reported with its last batch. */
+  backlog: bigint("backlog", { mode: "number" }),
+  oldestUnsyncedMs: bigint("oldest_unsynced_ms", { mode: "number" }),
+  readingsTotal: bigint("readings_total", { mode: "number" }).notNull().default(0),
+});
+
+export const tokenRoles = ["admin", "edge", "ingest", "vendor", "viewer"] as const;
+export type TokenRole = (typeof tokenRoles)[number];
+
+/** API tokens, stored only as hashes. An edge token is bound to exactly one edge id. */
+export const tokens = pgTable(
+  "tokens",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    role: text("role").$type<TokenRole>().notNull(),
+    edgeId: text("edge_id"),
+    hash: text("hash").notNull(),
+    createdAt: instant("created_at").notNull().defaultNow(),
+    revokedAt: instant("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("tokens_hash_key").on(t.hash),
+    check("tokens_role_check", sql.raw(`role in (${tokenRoles.map((r) => `'${r}'`).join(", ")})`)),
+    check("tokens_edge_binding_check", sql`(role = 'edge') = (edge_id is not null)`),
+  ],
+);
