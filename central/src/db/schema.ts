@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  index,
   jsonb,
   numeric,
   pgTable,
@@ -132,5 +133,51 @@ export const tokens = pgTable(
     uniqueIndex("tokens_hash_key").on(t.hash),
     check("tokens_role_check", sql.raw(`role in (${tokenRoles.map((r) => `'${r}'`).join(", ")})`)),
     check("tokens_edge_binding_check", sql`(role = 'edge') = (edge_id is not null)`),
+  ],
+);
+
+export const uploadStatuses = ["complete", "incomplete", "failed"] as const;
+export type UploadStatus = (typeof uploadStatuses)[number];
+
+/** One line of a CSV upload that was not taken, and why. */
+export interface UploadError {
+  line: number;
+  reason: string;
+}
+
+/**
+ * Each CSV backfill upload and its report (central/src/backfill/). Counts and `committed_*` are updated
+ * in the same transaction as each batch of rows, so after a crash or a cut connection they say exactly
+ * how far the upload got. `incomplete` until the whole file has been read: an upload the process never
+ * finished stays honestly incomplete. `errors` keeps the first 1,000; `errors_total` counts them all.
+ */
+export const uploads = pgTable(
+  "uploads",
+  {
+    uploadId: text("upload_id").primaryKey(),
+    fileName: text("file_name").notNull(),
+    tokenId: bigint("token_id", { mode: "number" }).references(() => tokens.id),
+    status: text("status").$type<UploadStatus>().notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
+    rows: bigint("rows", { mode: "number" }).notNull().default(0),
+    inserted: bigint("inserted", { mode: "number" }).notNull().default(0),
+    duplicates: bigint("duplicates", { mode: "number" }).notNull().default(0),
+    conflicts: bigint("conflicts", { mode: "number" }).notNull().default(0),
+    rejected: bigint("rejected", { mode: "number" }).notNull().default(0),
+    extraColumns: jsonb("extra_columns").$type<string[]>().notNull().default([]),
+    errors: jsonb("errors").$type<UploadError[]>().notNull().default([]),
+    errorsTotal: bigint("errors_total", { mode: "number" }).notNull().default(0),
+    /** The last line, and the byte just after it, whose row is stored or rejected. */
+    committedLine: bigint("committed_line", { mode: "number" }).notNull().default(0),
+    committedBytes: bigint("committed_bytes", { mode: "number" }).notNull().default(0),
+    /** Why the upload stopped before the end of the file; null when complete. */
+    detail: text("detail"),
+    startedAt: instant("started_at").notNull().defaultNow(),
+    finishedAt: instant("finished_at"),
+  },
+  (t) => [
+    index("uploads_started_at_idx").on(t.startedAt),
+    check("uploads_status_check", sql.raw(`status in (${uploadStatuses.map((s) => `'${s}'`).join(", ")})`)),
+    check("uploads_errors_cap_check", sql`jsonb_array_length(errors) <= 1000`),
   ],
 );
