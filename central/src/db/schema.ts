@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  date,
   index,
   jsonb,
   numeric,
@@ -113,6 +114,20 @@ export const edges = pgTable("edges", {
   oldestUnsyncedMs: bigint("oldest_unsynced_ms", { mode: "number" }),
   readingsTotal: bigint("readings_total", { mode: "number" }).notNull().default(0),
 });
+
+/**
+ * Readings stored from each edge per UTC day, kept by the edge-batch ingest in the batch's transaction:
+ * GET /v1/edges answers "today" from one row instead of counting billions of readings.
+ */
+export const edgeDays = pgTable(
+  "edge_days",
+  {
+    edgeId: text("edge_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    readings: bigint("readings", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ name: "edge_days_pkey", columns: [t.edgeId, t.day] })],
+);
 
 export const tokenRoles = ["admin", "edge", "ingest", "vendor", "viewer"] as const;
 export type TokenRole = (typeof tokenRoles)[number];
