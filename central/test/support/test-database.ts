@@ -17,10 +17,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** Pool size of the returned client. */
+  max?: number;
+  /** An empty database instead of a migrated one (for testing the migrations themselves). */
+  empty?: boolean;
+}
+
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const { adminUrl, template, runId } = inject("testDatabase");
   const name = `${runId}_${randomBytes(4).toString("hex")}`;
-  await asAdmin(adminUrl, (admin) => admin.unsafe(`create database "${name}" template "${template}"`));
+  const source = options.empty ? "template0" : template;
+  await asAdmin(adminUrl, (admin) => admin.unsafe(`create database "${name}" template "${source}"`));
   const url = databaseUrl(adminUrl, name);
   const sql = connectDatabase(url, { max: options.max ?? 10 });
   let dropping: Promise<void> | undefined;

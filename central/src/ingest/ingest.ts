@@ -1,0 +1,182 @@
+/**
+ * The one ingest path into central's database, used for edge batches, direct readings and CSV backfill:
+ * insert validated readings, keep the hour and day rollups and the equipment summary in step with the
+ * rows actually inserted (same transaction), and sort every not-inserted reading into a duplicate
+ * (same value as stored) or a conflict (different value; the first value stays and the conflict is
+ * recorded).
+ *
+ * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
+ * (readings, then rollup_hour, rollup_day, equipment), and within a table in key order — the readings
+ * in the order sorted here, the rest by each statement's ORDER BY.
+ */
+import type { Reading } from "@plantlink/shared";
+import type postgres from "postgres";
+import type { Sql, TransactionSql } from "../db/connect.ts";
+
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
+  conflicts: number;
+}
+
+/** Ingests `readings` in a transaction of its own. `source` is the edge id, `direct` or an upload id. */
+export async function ingest(sql: Sql, readings: readonly Reading[], source: string): Promise<IngestResult> {
+  if (readings.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
+  return sql.begin((tx) => ingestInTransaction(tx, readings, source));
+}
+
+/**
+ * How the sorted batch reaches the server: as a relation (equipment_id text, ts_ms bigint,
+ * value_centi bigint, ord bigint) that the insert statement reads, ord being the 1-based position.
+ */
+export interface BatchInput {
+  /** Work before the statement, in the same transaction. */
+  load?(tx: TransactionSql, sorted: readonly Reading[]): Promise<void>;
+  /** The relation, as it appears in the statement's FROM clause. */
+  relation(tx: TransactionSql, sorted: readonly Reading[]): postgres.Fragment;
+}
+
+/**
+ * Three arrays bound as parameters of the one statement. COPY into a temporary table was measured
+ * against it with edge-sized batches and was slower (docs/performance.md, "Central ingest").
+ */
+export const arrayInput: BatchInput = {
+  relation: (tx, sorted) => tx`
+    unnest(
+      ${sorted.map((r) => r.equipmentId)}::text[],
+      ${sorted.map((r) => r.ts)}::bigint[],
+      ${sorted.map((r) => r.centi)}::bigint[]
+    ) with ordinality as i(equipment_id, ts_ms, value_centi, ord)`,
+};
+
+/** The same, inside a transaction the caller owns (an edge batch records its answer in the same one). */
+export async function ingestInTransaction(
+  tx: TransactionSql,
+  readings: readonly Reading[],
+  source: string,
+  input: BatchInput = arrayInput,
+): Promise<IngestResult> {
+  if (readings.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
+  const sorted = [...readings].sort(byIdentity); // stable: repeats of one identity keep their order
+  // Only the first reading of each identity is offered to the insert; later ones cannot go in.
+  const firsts: Reading[] = [];
+  const missed: Reading[] = [];
+  for (const reading of sorted) {
+    const last = firsts[firsts.length - 1];
+    if (last && last.equipmentId === reading.equipmentId && last.ts === reading.ts) missed.push(reading);
+    else firsts.push(reading);
+  }
+  await input.load?.(tx, firsts);
+  missed.push(...(await insertWithRollups(tx, firsts, source, input.relation(tx, firsts))));
+  if (missed.length === 0) return { inserted: firsts.length, duplicates: 0, conflicts: 0 };
+  return { inserted: sorted.length - missed.length, ...(await classifyMissed(tx, missed, source)) };
+}
+
+function byIdentity(a: Reading, b: Reading): number {
+  if (a.equipmentId !== b.equipmentId) return a.equipmentId < b.equipmentId ? -1 : 1;
+  return a.ts - b.ts;
+}
+
+/**
+ * One statement: insert the readings (distinct identities, sorted), skipping identities already
+ * stored, and fold the rows that went in (RETURNING) into the rollups and the equipment summary.
+ * Returns the readings that did not go in because their identity was stored before.
+ */
+async function insertWithRollups(
+  tx: TransactionSql,
+  firsts: readonly Reading[],
+  source: string,
+  relation: postgres.Fragment,
+): Promise<Reading[]> {
+  const rows = await tx<{ ord: string }[]>`
+    with input as (
+      -- Integer seconds plus whole milliseconds: exact for any instant, unlike a fractional float.
+      select i.equipment_id, to_timestamp(i.ts_ms / 1000) + (i.ts_ms % 1000) * interval '1 millisecond' as ts,
+        i.value_centi, i.ord
+      from ${relation}
+    ),
+    inserted as (
+      insert into readings (equipment_id, ts, value_centi, source)
+      select equipment_id, ts, value_centi, ${source} from input order by ord
+      on conflict do nothing
+      returning equipment_id, ts, value_centi
+    ),
+    hour as (
+      insert into rollup_hour as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi)
+      select equipment_id, date_trunc('hour', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
+        max(value_centi), sum(value_centi::numeric * value_centi)
+      from inserted group by 1, 2 order by 1, 2
+      on conflict (equipment_id, bucket) do update set
+        count = r.count + excluded.count,
+        sum_centi = r.sum_centi + excluded.sum_centi,
+        min_centi = least(r.min_centi, excluded.min_centi),
+        max_centi = greatest(r.max_centi, excluded.max_centi),
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi
+    ),
+    day as (
+      insert into rollup_day as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi)
+      select equipment_id, date_trunc('day', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
+        max(value_centi), sum(value_centi::numeric * value_centi)
+      from inserted group by 1, 2 order by 1, 2
+      on conflict (equipment_id, bucket) do update set
+        count = r.count + excluded.count,
+        sum_centi = r.sum_centi + excluded.sum_centi,
+        min_centi = least(r.min_centi, excluded.min_centi),
+        max_centi = greatest(r.max_centi, excluded.max_centi),
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi
+    ),
+    latest as (
+      insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source)
+      select distinct on (equipment_id) equipment_id, min(ts) over (partition by equipment_id), ts,
+        value_centi, ${source}
+      from inserted order by equipment_id, ts desc
+      on conflict (equipment_id) do update set
+        first_ts = least(e.first_ts, excluded.first_ts),
+        last_ts = greatest(e.last_ts, excluded.last_ts),
+        last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,
+        last_source = case when excluded.last_ts > e.last_ts then excluded.last_source else e.last_source end
+    )
+    select i.ord from input i
+    where not exists (select from inserted n where n.equipment_id = i.equipment_id and n.ts = i.ts)`;
+  return rows.map((row) => firsts[Number(row.ord) - 1]!);
+}
+
+/**
+ * Compares each missed reading with the stored value of its identity, in a statement of its own: a
+ * new statement sees the rows of concurrent writers that committed while our insert waited for them.
+ */
+async function classifyMissed(
+  tx: TransactionSql,
+  missed: Reading[],
+  source: string,
+): Promise<{ duplicates: number; conflicts: number }> {
+  const [counts] = await tx<{ duplicates: number; conflicts: number; found: number }[]>`
+    with missed as (
+      select m.equipment_id, to_timestamp(m.ts_ms / 1000) + (m.ts_ms % 1000) * interval '1 millisecond' as ts,
+        m.value_centi
+      from unnest(
+        ${missed.map((r) => r.equipmentId)}::text[],
+        ${missed.map((r) => r.ts)}::bigint[],
+        ${missed.map((r) => r.centi)}::bigint[]
+      ) as m(equipment_id, ts_ms, value_centi)
+    ),
+    compared as (
+      select m.equipment_id, m.ts, m.value_centi, s.value_centi as stored_centi
+      from missed m join readings s on s.equipment_id = m.equipment_id and s.ts = m.ts
+    ),
+    recorded as (
+      insert into conflicts (equipment_id, ts, stored_centi, rejected_centi, source)
+      select equipment_id, ts, stored_centi, value_centi, ${source}
+      from compared where stored_centi <> value_centi
+    )
+    select
+      count(*) filter (where stored_centi = value_centi)::int as duplicates,
+      count(*) filter (where stored_centi <> value_centi)::int as conflicts,
+      count(*)::int as found
+    from compared`;
+  if (!counts || counts.found !== missed.length) {
+    // Only a concurrent retention drop of the reading's partition can make a stored identity vanish.
+    throw new Error(`${missed.length - (counts?.found ?? 0)} stored readings vanished during ingest; retry`);
+  }
+  return { duplicates: counts.duplicates, conflicts: counts.conflicts };
+}
