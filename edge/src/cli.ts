@@ -12,7 +12,6 @@ import { quarantineExport, quarantineList, quarantineReplay } from "./cli/quaran
 import { printStatus } from "./cli/status.ts";
 import { type EdgeConfig, loadEdgeConfig } from "./config.ts";
 import { BufferSchemaError, RegistryError } from "./errors.ts";
-import { startEdge } from "./main.ts";
 
 const USAGE = `usage: pnpm edge <command>
 
@@ -71,6 +70,8 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
 
 async function serve(config: EdgeConfig): Promise<number> {
   const logger = pino({ level: config.logLevel });
+  // Imported here so the registry and quarantine commands skip loading the broker and HTTP stacks.
+  const { startEdge } = await import("./main.ts");
   const edge = await startEdge(config, { logger });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -6,26 +6,28 @@ import { statfsSync } from "node:fs";
 import { openStore } from "../buffer/store.ts";
 import type { EdgeConfig } from "../config.ts";
 import { formatBytes } from "../errors.ts";
+import { describeSyncLines } from "../forwarder/status.ts";
 import { describeStatus, type EdgeStatus } from "../status/status.ts";
 
 async function fromRunningEdge(config: EdgeConfig): Promise<EdgeStatus | undefined> {
-  const scheme = config.tls ? "https" : "http";
-  // Our own edge on loopback: its certificate names the site's host, not 127.0.0.1.
   // Loaded only here: undici costs ~0.3 s of start-up that `serve` should not pay.
-  const dispatcher = config.tls
-    ? new (await import("undici")).Agent({ connect: { rejectUnauthorized: false } })
-    : undefined;
+  const { Agent, fetch } = await import("undici");
+  // Our own edge on loopback: its certificate names the site's host, not 127.0.0.1.
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
   try {
-    const response = await fetch(`${scheme}://127.0.0.1:${config.http.port}/v1/status`, {
-      signal: AbortSignal.timeout(1500),
-      ...(dispatcher ? { dispatcher } : {}),
-    } as RequestInit);
+    const response = await fetch(
+      `${config.tls ? "https" : "http"}://127.0.0.1:${config.http.port}/v1/status`,
+      {
+        signal: AbortSignal.timeout(1500),
+        dispatcher,
+      },
+    );
     if (!response.ok) return undefined;
     return (await response.json()) as EdgeStatus;
   } catch {
     return undefined;
   } finally {
-    await dispatcher?.close();
+    await dispatcher.close();
   }
 }
 
@@ -85,6 +87,8 @@ export async function printStatus(config: EdgeConfig, options: { json: boolean }
     `  accepting readings  ${status.refusing === null ? "yes" : `NO: ${status.refusing}`}`,
   ];
   if (status.connectedDevices !== null) lines.push(`  MQTT clients        ${status.connectedDevices}`);
+  if (status.sync) lines.push(...describeSyncLines(status.sync));
   console.log(lines.join("\n"));
-  return status.refusing === null ? 0 : 1;
+  // Non-zero when a person must act: readings refused, or forwarding stopped by central.
+  return status.refusing === null && !status.sync?.stopped ? 0 : 1;
 }

@@ -79,3 +79,26 @@ export function readBufferFile(dataDir: string): Set<string> {
     db.close();
   }
 }
+
+/** Runs `pnpm edge <args>` (as `node --import tsx edge/src/cli.ts`) to completion. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      stdout += c.toString("utf8");
+    });
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+    });
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
