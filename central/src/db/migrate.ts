@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as drizzleMigrate } from "drizzle-orm/postgres-js/migrator";
 import type { Sql } from "./connect.ts";
+import { ensureReadingsPartitions } from "./partitions.ts";
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
@@ -15,14 +16,17 @@ const MIGRATION_LOCK = 7_206_001;
  * several processes at once (each `serve` may migrate at start-up): drizzle's migrator reads the last
  * applied migration outside its transaction, so two unguarded runs would both apply the same one.
  * Needs a pool of at least two connections: one holds the lock while the migrator uses another.
+ * Also makes sure the readings partitions of the current month and the next three exist (a service
+ * running for months keeps them coming with maintainReadingsPartitions).
  */
-export async function migrate(sql: Sql): Promise<void> {
+export async function migrate(sql: Sql, now: Date = new Date()): Promise<void> {
   if (sql.options.max < 2) throw new Error("migrate needs a connection pool of at least 2 connections");
   const lock = await sql.reserve();
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
       await drizzleMigrate(drizzle(isolatedOptions(sql)), { migrationsFolder });
+      await ensureReadingsPartitions(sql, now, 4);
     } finally {
       await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     }

@@ -1,6 +1,10 @@
 /** readings is partitioned by UTC month: inserts never fail for a missing month, retention is a DROP. */
 import { describe, expect, it } from "vitest";
-import { dropReadingsPartitionsBefore, ensureReadingsPartitions } from "../../src/db/partitions.ts";
+import {
+  dropReadingsPartitionsBefore,
+  ensureReadingsPartitions,
+  maintainReadingsPartitions,
+} from "../../src/db/partitions.ts";
 import { ingest } from "../../src/ingest/ingest.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
@@ -55,5 +59,25 @@ describe("readings partitions", () => {
     expect(dropped).toEqual(["readings_y2017m01"]);
     const left = await sql`select ts from readings where equipment_id = 'EQ-2'`;
     expect(left).toEqual([{ ts: new Date("2017-02-10T00:00:00Z") }]);
+  });
+});
+
+describe("partition maintenance", () => {
+  it("makes the coming months' partitions at start and stops cleanly", async () => {
+    const errors: unknown[] = [];
+    const maintenance = maintainReadingsPartitions(sql, {
+      now: () => new Date("2031-05-20T00:00:00Z"),
+      monthsAhead: 2,
+      onError: (error) => errors.push(error),
+    });
+    await maintenance.close();
+    expect(errors).toEqual([]);
+    const rows = await sql<{ name: string }[]>`
+      select relname as name from pg_class where relname like 'readings_y2031%' and relkind = 'r' order by 1`;
+    expect(rows.map((row) => row.name)).toEqual([
+      "readings_y2031m05",
+      "readings_y2031m06",
+      "readings_y2031m07",
+    ]);
   });
 });
