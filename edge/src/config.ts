@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { envBoolean, envBytes, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
+import { checkForwardEnv, type ForwardConfig, forwardEnvShape, toForwardConfig } from "./forwarder/config.ts";
 
 /** A port that may be unset (the listener is then off); "" counts as unset. */
 const optionalPort = z
@@ -72,8 +73,10 @@ const schema = z
     PLANTLINK_ALLOW_ANONYMOUS: envBoolean(false),
     PLANTLINK_MQTT_ALLOW_SUBSCRIBE: envBoolean(false),
     LOG_LEVEL: envLogLevel,
+    ...forwardEnvShape,
   })
   .superRefine((env, ctx) => {
+    checkForwardEnv(env, ctx);
     const hasCert = env.PLANTLINK_EDGE_TLS_CERT !== undefined;
     const hasKey = env.PLANTLINK_EDGE_TLS_KEY !== undefined;
     if (hasCert !== hasKey) {
@@ -123,6 +126,8 @@ export interface EdgeConfig {
   };
   commit: { maxReadings: number; maxDelayMs: number };
   maxFutureSkewMs: number;
+  /** Where and how readings are forwarded; undefined: buffer only (no PLANTLINK_CENTRAL_URL). */
+  forward: ForwardConfig | undefined;
   logLevel: z.infer<typeof envLogLevel>;
 }
 
@@ -159,6 +164,7 @@ export function loadEdgeConfig(
       maxDelayMs: parsed.PLANTLINK_COMMIT_MAX_DELAY_MS,
     },
     maxFutureSkewMs: Math.round(parsed.PLANTLINK_MAX_FUTURE_SKEW_SECONDS * 1000),
+    forward: toForwardConfig(parsed),
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -20,6 +20,8 @@ import { createPruner, type Pruner } from "./buffer/pruner.ts";
 import { createQuarantine, type Quarantine } from "./buffer/quarantine.ts";
 import { createRegistry, type Registry } from "./buffer/registry.ts";
 import type { EdgeConfig } from "./config.ts";
+import { type Forwarding, startForwarding } from "./forwarder/forwarding.ts";
+import { describeSync } from "./forwarder/status.ts";
 import { problem } from "./http/problem.ts";
 import { createReceiver } from "./http/receiver.ts";
 import { type HttpListener, listenHttp } from "./http/server.ts";
@@ -159,6 +161,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
   const rules = { validator, maxPayloadBytes: config.mqtt.maxPayloadBytes };
 
   let closing = false;
+  let forwarding: Forwarding | undefined;
   const status = () =>
     describeStatus({
       edgeId: config.edgeId,
@@ -170,6 +173,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       capacity: capacity.figures(),
       connectedDevices: broker?.connected(),
       eventLoopDelayMs: metrics.eventLoopDelayMs(),
+      sync: forwarding && describeSync(forwarding.status()),
     });
 
   const app = new Hono();
@@ -240,6 +244,17 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
   }, 5000);
   sweep.unref();
 
+  // Started last: nothing above can fail after it, so no start-up path leaves it running.
+  forwarding = startForwarding(config.forward, {
+    edgeId: config.edgeId,
+    buffer,
+    db,
+    quarantine,
+    registry: metrics.registry,
+    logger,
+    now,
+  });
+
   if (config.mqtt.allowAnonymous) {
     logger.warn(
       "ANONYMOUS ACCESS IS ON (PLANTLINK_ALLOW_ANONYMOUS=true): any client on the network may publish readings without credentials",
@@ -260,6 +275,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       broker?.stopAccepting();
       // Commit what is queued and release its acknowledgements; refuse everything after.
       groupCommit.close();
+      // Batches in flight finish (and are marked synced) or are abandoned unmarked before the file closes.
+      await forwarding?.close();
       await http?.close();
       // Let the released PUBACKs reach the sockets before the broker closes them.
       await new Promise((resolve) => setTimeout(resolve, 20));

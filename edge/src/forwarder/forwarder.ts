@@ -34,7 +34,10 @@ export interface ForwarderSettings {
   gzipLevel: number;
   /** A backlog whose oldest reading is older than this gets a live lane beside it. */
   liveLagMs: number;
-  /** How often an idle forwarder looks for new readings (a nudge from the buffer comes sooner). */
+  /**
+   * How often an idle forwarder looks for new readings. Polling rather than a nudge per group commit
+   * on purpose: at a site's rate a nudge would fire every few ms and send hundreds of tiny batches.
+   */
   pollMs: number;
   /** How long close() waits for batches in flight before cutting them off. */
   closeGraceMs: number;
@@ -52,8 +55,6 @@ export interface ForwarderDeps {
 }
 
 export interface Forwarder {
-  /** New readings were committed: look now rather than at the next poll. */
-  nudge(): void;
   status(): ForwarderStatus;
   /** Stops sending, waits for batches in flight (or cuts them off after the grace), closes the client. */
   close(): Promise<void>;
@@ -330,9 +331,6 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
 
   let closing: Promise<void> | undefined;
   return {
-    nudge() {
-      if (inFlight.size === 0 && pausedUntil <= now()) schedule(0);
-    },
     status: () => ({
       state: state(),
       centralUrl: settings.centralUrl,

@@ -26,7 +26,7 @@ export interface ForwardingDeps {
   now: () => number;
 }
 
-export type Forwarding = Pick<Forwarder, "nudge" | "status" | "close">;
+export type Forwarding = Pick<Forwarder, "status" | "close">;
 
 function readPem(variable: string, file: string): Buffer {
   try {
@@ -42,7 +42,7 @@ export function startForwarding(config: ForwardConfig | undefined, deps: Forward
   const observer = createForwarderMetrics(deps.registry, status);
   if (!config) {
     deps.logger.warn("PLANTLINK_CENTRAL_URL is not set: readings are buffered here and forwarded nowhere");
-    return { nudge: () => undefined, status, close: async () => undefined };
+    return { status, close: async () => undefined };
   }
   const client = createCentralClient({
     url: config.url,

@@ -4,6 +4,7 @@
  */
 import { formatTimestamp } from "@plantlink/shared";
 import type { BufferStats } from "../buffer/buffer.ts";
+import type { SyncStatus } from "../forwarder/status.ts";
 
 export interface EdgeStatus {
   edgeId: string;
@@ -27,6 +28,8 @@ export interface EdgeStatus {
   refusing: "buffer_full" | "disk_reserve" | null;
   connectedDevices: number | null;
   eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+  /** The forwarder: state, retry, batches in flight, drain rate; null when read from the file. */
+  sync: SyncStatus | null;
 }
 
 export interface StatusInput {
@@ -44,6 +47,7 @@ export interface StatusInput {
   };
   connectedDevices: number | undefined;
   eventLoopDelayMs: { p50: number; p99: number; max: number } | undefined;
+  sync?: SyncStatus | undefined;
 }
 
 const time = (ms: number | undefined) => (ms === undefined ? null : formatTimestamp(ms));
@@ -71,5 +75,6 @@ export function describeStatus(input: StatusInput): EdgeStatus {
     refusing: capacity.refusing ?? null,
     connectedDevices: input.connectedDevices ?? null,
     eventLoopDelayMs: input.eventLoopDelayMs ?? null,
+    sync: input.sync ?? null,
   };
 }
