@@ -175,8 +175,7 @@ function row(batchSize: number, run: Run, baseline: number, inStep: boolean): st
   const quantile = (q: number) =>
     (latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? 0).toFixed(0);
   const isBaseline = run.scenario.path === "copy-baseline";
-  return [
-    "",
+  const cells = [
     n(batchSize),
     labels[run.scenario.path],
     run.scenario.shared ? `${n(SENSORS)} shared by all` : `${SENDERS} sites × ${n(SENSORS)}`,
@@ -186,8 +185,8 @@ function row(batchSize: number, run: Run, baseline: number, inStep: boolean): st
     quantile(0.99),
     (rate / baseline).toFixed(2),
     isBaseline ? "—" : inStep ? "yes" : "NO",
-    "",
-  ].join(" | ");
+  ];
+  return `| ${cells.join(" | ")} |`;
 }
 
 async function openServer(): Promise<{ url: string; close(): Promise<void> }> {

@@ -56,14 +56,15 @@ export async function ingestEdgeBatch(
       rejected: meta.rejected,
       errors: [...meta.errors],
     };
-    // Sent as text and cast: a JSON parameter would be encoded differently depending on whether
-    // drizzle has rewritten this client's serializers.
+    // One statement for the answer and the edge's counters (GET /v1/edges reads them instead of
+    // counting readings). The answer is sent as text and cast: a JSON parameter would be encoded
+    // differently depending on whether drizzle has rewritten this client's serializers.
     await tx`
-      update edge_batches set answer = ${JSON.stringify(answer)}::text::jsonb
-      where edge_id = ${edgeId} and batch_id = ${batchId}`;
-    // The edge's counters (GET /v1/edges), so they never have to be counted from readings.
-    await tx`
-      with edge as (
+      with answered as (
+        update edge_batches set answer = ${JSON.stringify(answer)}::text::jsonb
+        where edge_id = ${edgeId} and batch_id = ${batchId}
+      ),
+      edge as (
         insert into edges (edge_id, last_sync_at, backlog, oldest_unsynced_ms, readings_total)
         values (${edgeId}, now(), ${meta.backlog ?? null}, ${meta.oldestUnsyncedMs ?? null}, ${result.inserted})
         on conflict (edge_id) do update set

@@ -67,9 +67,16 @@ export async function ingestInTransaction(
     else firsts.push(reading);
   }
   await input.load?.(tx, firsts);
-  missed.push(...(await insertWithRollups(tx, firsts, source, input.relation(tx, firsts))));
-  if (missed.length === 0) return { inserted: firsts.length, duplicates: 0, conflicts: 0 };
-  return { inserted: sorted.length - missed.length, ...(await classifyMissed(tx, missed, source)) };
+  const first = await insertWithRollups(tx, firsts, source, input.relation(tx, firsts));
+  // Repeats inside the batch, and identities stored by writers that committed while we waited for
+  // them (invisible to the first statement), are compared in a statement of their own.
+  missed.push(...first.unseen);
+  const rest = missed.length > 0 ? await classifyMissed(tx, missed, source) : { duplicates: 0, conflicts: 0 };
+  return {
+    inserted: first.inserted,
+    duplicates: first.duplicates + rest.duplicates,
+    conflicts: first.conflicts + rest.conflicts,
+  };
 }
 
 function byIdentity(a: Reading, b: Reading): number {
@@ -77,18 +84,24 @@ function byIdentity(a: Reading, b: Reading): number {
   return a.ts - b.ts;
 }
 
+interface FirstPass extends IngestResult {
+  /** Readings that did not go in and whose stored row this statement could not see. */
+  unseen: Reading[];
+}
+
 /**
  * One statement: insert the readings (distinct identities, sorted), skipping identities already
- * stored, and fold the rows that went in (RETURNING) into the rollups and the equipment summary.
- * Returns the readings that did not go in because their identity was stored before.
+ * stored; fold the rows that went in (RETURNING) into the rollups and the equipment summary; and
+ * compare each reading that did not go in with the stored row, when the statement's snapshot shows
+ * it (a row committed before the statement began) — recording conflicts. The rest come back unseen.
  */
 async function insertWithRollups(
   tx: TransactionSql,
   firsts: readonly Reading[],
   source: string,
   relation: postgres.Fragment,
-): Promise<Reading[]> {
-  const rows = await tx<{ ord: string }[]>`
+): Promise<FirstPass> {
+  const rows = await tx<{ ord: string; stored: string | null }[]>`
     with input as (
       -- Integer seconds plus whole milliseconds: exact for any instant, unlike a fractional float.
       select i.equipment_id, to_timestamp(i.ts_ms / 1000) + (i.ts_ms % 1000) * interval '1 millisecond' as ts,
@@ -135,15 +148,39 @@ async function insertWithRollups(
         last_ts = greatest(e.last_ts, excluded.last_ts),
         last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,
         last_source = case when excluded.last_ts > e.last_ts then excluded.last_source else e.last_source end
+    ),
+    missed as (
+      select i.* from input i
+      where not exists (select from inserted n where n.equipment_id = i.equipment_id and n.ts = i.ts)
+    ),
+    compared as (
+      select m.ord, m.equipment_id, m.ts, m.value_centi, s.value_centi as stored_centi
+      from missed m left join readings s on s.equipment_id = m.equipment_id and s.ts = m.ts
+    ),
+    recorded as (
+      insert into conflicts (equipment_id, ts, stored_centi, rejected_centi, source)
+      select equipment_id, ts, stored_centi, value_centi, ${source}
+      from compared where stored_centi <> value_centi
     )
-    select i.ord from input i
-    where not exists (select from inserted n where n.equipment_id = i.equipment_id and n.ts = i.ts)`;
-  return rows.map((row) => firsts[Number(row.ord) - 1]!);
+    select ord, stored_centi as stored from compared`;
+  const result: FirstPass = {
+    inserted: firsts.length - rows.length,
+    duplicates: 0,
+    conflicts: 0,
+    unseen: [],
+  };
+  for (const row of rows) {
+    const reading = firsts[Number(row.ord) - 1]!;
+    if (row.stored === null) result.unseen.push(reading);
+    else if (Number(row.stored) === reading.centi) result.duplicates++;
+    else result.conflicts++;
+  }
+  return result;
 }
 
 /**
- * Compares each missed reading with the stored value of its identity, in a statement of its own: a
- * new statement sees the rows of concurrent writers that committed while our insert waited for them.
+ * Compares readings that did not go in with the stored value of their identity, recording conflicts.
+ * A new statement sees the rows of concurrent writers that committed while our insert waited for them.
  */
 async function classifyMissed(
   tx: TransactionSql,

@@ -3,10 +3,12 @@
  * stored) or conflict (same identity, different value: the first value stays and the conflict is
  * recorded) — and that only inserted readings reach the rollups and the equipment summary.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Reading } from "@plantlink/shared";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ingest } from "../../src/ingest/ingest.ts";
+import { ingest, ingestInTransaction } from "../../src/ingest/ingest.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase();
@@ -73,6 +75,32 @@ describe("ingest", () => {
     expect(rejected).toEqual([{ rejected_centi: 6 }, { rejected_centi: 7 }]);
   });
 
+  it("classifies against a row that a concurrent writer committed while the insert waited for it", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstWrote = () => {};
+    const wrote = new Promise<void>((resolve) => (firstWrote = resolve));
+    const first = sql.begin(async (tx) => {
+      await ingestInTransaction(tx, [r("EQ-W", t0, 1)], "first");
+      firstWrote();
+      await held; // commit only once the second writer waits on this row
+    });
+    await wrote;
+    const second = ingest(sql, [r("EQ-W", t0, 2), r("EQ-W", t0 + 1, 3)], "second");
+    for (;;) {
+      const [waiting] = await sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`;
+      if (waiting?.n === 1) break;
+      await sleep(10);
+    }
+    release();
+    await first;
+    expect(await second).toEqual({ inserted: 1, duplicates: 0, conflicts: 1 });
+    const recorded = await sql`select stored_centi::int, rejected_centi::int, source from conflicts`;
+    expect(recorded).toEqual([{ stored_centi: 1, rejected_centi: 2, source: "second" }]);
+  });
+
   it("feeds only the inserted readings into the rollups and the equipment summary", async () => {
     await ingest(sql, [r("EQ-1", t0, 100), r("EQ-1", t0 + 60_000, 300)], "edge-a");
     await ingest(
@@ -115,10 +143,8 @@ describe("ingest", () => {
   });
 
   it("buckets by UTC hour and day whatever the session time zone", async () => {
-    const sql2 = db.sql;
-    await sql2.begin(async (tx) => {
+    await sql.begin(async (tx) => {
       await tx`set local timezone = 'Asia/Kathmandu'`; // +05:45
-      const { ingestInTransaction } = await import("../../src/ingest/ingest.ts");
       await ingestInTransaction(tx, [r("EQ-1", Date.parse("2024-03-10T23:59:59.999Z"), 1)], "edge-a");
     });
     const [hour] = await sql`select bucket from rollup_hour`;

@@ -124,7 +124,7 @@ describe("concurrent ingest", () => {
           ),
         ).toEqual([]);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
