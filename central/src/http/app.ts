@@ -1,0 +1,73 @@
+/**
+ * Central's HTTP app: request ids and logs, the one error handler, probes, the OpenAPI document, and
+ * every route of the route table behind the auth and body-limit middleware the table asks for.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { readingWireSchema } from "@plantlink/shared";
+import { requireRole } from "../auth/require-role.ts";
+import { bodyLimits } from "./body.ts";
+import type { AppEnv, Parts } from "./context.ts";
+import { registerDocs } from "./docs.ts";
+import {
+  internalError,
+  issuesToRejections,
+  NotFoundError,
+  problemResponse,
+  toProblemError,
+  ValidationError,
+} from "./problem.ts";
+import { requestLog } from "./request-log.ts";
+import type { ApiRoute, CentralApp } from "./route.ts";
+import { apiRoutes } from "./routes.ts";
+import { registerStatusRoutes } from "./status.ts";
+
+const TARGETS: Record<string, string> = {
+  json: "request body",
+  query: "query string",
+  param: "path",
+  header: "headers",
+};
+
+/** Builds the app. `routes` defaults to the route table; tests may pass extra routes. */
+export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes): CentralApp {
+  const app = new OpenAPIHono<AppEnv>({
+    // Schema failures of any route become the same problem answer as every other validation error.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const target = TARGETS[result.target] ?? result.target;
+      const errors = issuesToRejections(result.error, result.target === "json" ? "body" : result.target);
+      const shown = errors.slice(0, 3).map((e) => `${e.field}: ${e.reason}`);
+      if (errors.length > 3) shown.push(`and ${errors.length - 3} more in errors`);
+      throw new ValidationError(`the ${target} is invalid: ${shown.join("; ")}`, errors);
+    },
+  });
+
+  app.use("*", requestLog(parts.log));
+  app.onError((error, c) => {
+    const problem = toProblemError(error);
+    if (problem) return problemResponse(c, problem);
+    (c.get("log") ?? parts.log).error({ msg: "request failed", err: error });
+    return problemResponse(c, internalError());
+  });
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      new NotFoundError(`there is no route ${c.req.method} ${c.req.path}; the API is listed at /docs`),
+    ),
+  );
+
+  registerStatusRoutes(app, parts);
+  registerDocs(app);
+  // Referenced by $ref from routes whose bodies are validated item by item (not by a zod schema).
+  // register() needs the `.openapi()` method @hono/zod-openapi adds to schemas made after it loads;
+  // the shared schema may predate that, and `.meta({})` makes a copy that has it.
+  app.openAPIRegistry.register("Reading", readingWireSchema.meta({}));
+
+  for (const route of routes) {
+    route.register(app, parts, [
+      requireRole(route.roles, parts.tokens),
+      bodyLimits({ ...parts.limits, ...route.limits }),
+    ]);
+  }
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * Request bodies: size limits (413) and gzip decoding, as a stream wrapper rather than a buffer, so a
+ * streamed upload (the CSV backfill) is limited without ever being held whole in memory.
+ *
+ * Two limits, because gzip inflates: a 16 MB limit on the wire alone would let a 16 MB gzip "bomb"
+ * expand to gigabytes. The decompressed size is counted as it is produced and the stream is cut off at
+ * the limit, so no more than the limit is ever inflated.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, BodyLimits } from "./context.ts";
+import {
+  PayloadTooLargeError,
+  type ProblemError,
+  problemResponse,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "./problem.ts";
+
+const GZIP = new Set(["gzip", "x-gzip"]);
+
+function megabytes(bytes: number): string {
+  return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${bytes} bytes`;
+}
+
+/**
+ * Passes `source` through, counting bytes; past `limit`, or when `source` fails, reports a problem and
+ * errors the stream. The first problem reported wins: a cut-off wire stream also breaks the gunzip
+ * after it, and the 413 is the true reason.
+ */
+function guarded(
+  source: ReadableStream<Uint8Array>,
+  limit: number,
+  tooLarge: () => ProblemError,
+  broken: (error: unknown) => ProblemError,
+  report: (problem: ProblemError) => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let size = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        const problem = broken(error);
+        report(problem);
+        controller.error(problem);
+        return;
+      }
+      if (chunk.done) {
+        controller.close();
+        return;
+      }
+      size += chunk.value.byteLength;
+      if (size > limit) {
+        const problem = tooLarge();
+        report(problem);
+        controller.error(problem);
+        await reader.cancel(problem).catch(() => undefined);
+        return;
+      }
+      controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+
+    const encoding = (c.req.header("Content-Encoding") ?? "identity").trim().toLowerCase();
+    const gzip = GZIP.has(encoding);
+    if (!gzip && encoding !== "identity") {
+      throw new UnsupportedMediaTypeError(
+        `Content-Encoding "${encoding}" is not accepted; send the body plain or with Content-Encoding: gzip`,
+      );
+    }
+    const tooLarge = () =>
+      new PayloadTooLargeError(
+        `the request body is larger than ${megabytes(limits.bodyBytes)}; send it in smaller batches`,
+      );
+    const declared = Number(c.req.header("Content-Length"));
+    // Refuse before reading a byte when the client already told us the size.
+    if (Number.isFinite(declared) && declared > limits.bodyBytes) throw tooLarge();
+
+    let failure: ProblemError | undefined;
+    const report = (problem: ProblemError) => {
+      failure ??= problem;
+    };
+    let body = guarded(
+      raw.body,
+      limits.bodyBytes,
+      tooLarge,
+      () =>
+        new ValidationError("the request body was cut off", [
+          { field: "body", reason: "the connection broke" },
+        ]),
+      report,
+    );
+    if (gzip) {
+      body = guarded(
+        body.pipeThrough(new DecompressionStream("gzip")),
+        limits.decompressedBytes,
+        () =>
+          new PayloadTooLargeError(
+            `the request body inflates to more than ${megabytes(limits.decompressedBytes)}; send smaller batches`,
+          ),
+        () =>
+          new ValidationError("the request body is not valid gzip", [
+            { field: "body", reason: "Content-Encoding is gzip but the body is not a complete gzip stream" },
+          ]),
+        report,
+      );
+    }
+    const headers = new Headers(raw.headers);
+    // Whoever reads the body next sees plain bytes of unknown length.
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Length");
+    c.req.raw = new Request(raw.url, {
+      method: raw.method,
+      headers,
+      body,
+      duplex: "half",
+      signal: raw.signal,
+    });
+
+    await next();
+    // The reader (e.g. the JSON validator) turns a stream error into its own "malformed body" answer;
+    // the real reason replaces it here.
+    if (failure) c.res = problemResponse(c, failure);
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Serving the app over HTTP, or HTTPS when given a certificate and key, with a close() that stops
+ * accepting, lets requests in flight finish, and resolves when the socket is closed.
+ */
+import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { CentralApp } from "./route.ts";
+
+export interface Listening {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** How long close() waits for requests in flight before cutting their connections. */
+  drainMs?: number;
+}
+
+async function readTls(tls: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (file: string, variable: string) =>
+    readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`${variable}: cannot read ${file} (${error.code ?? error.message})`);
+    });
+  const [cert, key] = await Promise.all([
+    read(tls.certFile, "PLANTLINK_TLS_CERT"),
+    read(tls.keyFile, "PLANTLINK_TLS_KEY"),
+  ]);
+  return { cert, key };
+}
+
+export async function listen(app: CentralApp, options: ListenOptions): Promise<Listening> {
+  const tls = options.tls ? await readTls(options.tls) : undefined;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve({
+      fetch: app.fetch,
+      hostname: options.host,
+      port: options.port,
+      // Leave the process's global Request/Response alone: other parts (and other apps) share them.
+      overrideGlobalObjects: false,
+      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+    }) as Server;
+    created.once("listening", () => resolve(created));
+    created.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `${tls ? "https" : "http"}://${shownHost}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        const cutoff = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
+        server.close((error) => {
+          clearTimeout(cutoff);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Central, assembled: reads nothing but the config it is given, opens the database (starting the
+ * embedded PostgreSQL when DATABASE_URL is unset), migrates when asked, builds the parts, hands them to
+ * the HTTP app, and serves. `close()` undoes all of it in reverse order; SIGTERM (in cli.ts) calls it.
+ */
+import { type Logger, pino } from "pino";
+import { createTokenStore, type TokenStore } from "./auth/tokens.ts";
+import type { CentralConfig } from "./config.ts";
+import { type Database, openDatabase } from "./database.ts";
+import { connectDatabase, type Sql } from "./db/connect.ts";
+import { migrate } from "./db/migrate.ts";
+import { createApp } from "./http/app.ts";
+import type { Parts } from "./http/context.ts";
+import type { CentralApp } from "./http/route.ts";
+import { listen } from "./http/server.ts";
+import { createMetrics } from "./status/metrics.ts";
+import { createReadiness, pendingMigrations } from "./status/readiness.ts";
+
+export interface Central {
+  url: string;
+  port: number;
+  app: CentralApp;
+  /** The first admin token, when this start created it (a fresh install); shown once, stored hashed. */
+  firstAdminToken: string | undefined;
+  /** The token store on central's own pool: the `pnpm start` launcher issues its demo tokens with it. */
+  tokens: TokenStore;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** The clock readings are validated against. */
+  now?: () => number;
+}
+
+/** Whether start-up applies migrations: when asked, and by default on the embedded database. */
+export function shouldMigrate(config: CentralConfig, database: Database): boolean {
+  if (config.migrate === "always") return true;
+  if (config.migrate === "never") return false;
+  return database.kind === "embedded";
+}
+
+export async function startCentral(config: CentralConfig, options: StartOptions = {}): Promise<Central> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: "central" } });
+  // Whatever start-up has opened so far, closed in reverse if a later step fails.
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const step of undo.splice(0).reverse()) {
+      await step().catch((error: unknown) => log.error({ msg: "shutdown step failed", err: error }));
+    }
+  };
+  try {
+    const database = await openDatabase(config, log, { share: false });
+    undo.push(() => database.stop());
+    const sql = connectDatabase(database.url, { max: config.poolMax });
+    undo.push(() => sql.end({ timeout: 5 }));
+
+    if (shouldMigrate(config, database)) {
+      await migrate(sql);
+      log.info({ msg: "migrations applied" });
+    }
+    const tokens = createTokenStore(sql);
+    const firstAdminToken = await createFirstAdminToken(sql, log);
+
+    const parts: Parts = {
+      sql,
+      tokens,
+      metrics: createMetrics({ sql, poolMax: config.poolMax }),
+      log,
+      limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
+      validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxClockSkewMs },
+      readiness: createReadiness(sql),
+    };
+    const app = createApp(parts);
+    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    undo.push(() => server.close());
+    log.info({ msg: "central listening", url: server.url, database: database.kind });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: server.url,
+      port: server.port,
+      app,
+      firstAdminToken,
+      tokens,
+      close: () => {
+        closing ??= unwind().then(() => log.info({ msg: "central stopped" }));
+        return closing;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/**
+ * A fresh install has no token at all, so nobody could create one over the API: make an admin token
+ * and hand it back to be printed. Revoked tokens count as existing, so revoking every token never
+ * mints a new admin on the next restart. Skipped, with an error logged, while migrations are pending.
+ */
+async function createFirstAdminToken(sql: Sql, log: Logger): Promise<string | undefined> {
+  const pending = await pendingMigrations(sql);
+  if (pending > 0) {
+    log.error({
+      msg: "the database is not migrated; run pnpm central migrate (or serve --migrate)",
+      pending,
+    });
+    return undefined;
+  }
+  // Two centrals starting at once on a fresh database must not both mint one; the advisory lock
+  // (released with the transaction) makes the check-then-insert atomic.
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(7206002)`;
+    const txTokens = createTokenStore(tx);
+    if ((await txTokens.count()) > 0) return undefined;
+    const { token, record } = await txTokens.create({ role: "admin", name: "first admin" });
+    log.warn({
+      msg: "created the first admin token; it is printed once, on standard output",
+      tokenId: record.tokenId,
+    });
+    return token;
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Central's Prometheus metrics, in a registry of its own (never prom-client's global one), so two
+ * centrals in one process — as in tests — count separately.
+ */
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Sql } from "../db/connect.ts";
+
+/** Where readings come from; a bounded label set (edge ids go to logs and /v1/edges, not labels). */
+export type IngestSource = "edge" | "direct" | "backfill";
+
+export interface IngestCounts {
+  inserted: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+}
+
+export interface CentralMetrics {
+  registry: Registry;
+  /** Counts one ingest call's outcome and how long it took. */
+  recordIngest(source: IngestSource, counts: IngestCounts, seconds: number): void;
+}
+
+/** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
+export const APPLICATION_NAME = "plantlink-central";
+
+export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): CentralMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "plantlink_central_" });
+
+  const readings = new Counter({
+    name: "plantlink_central_readings_total",
+    help: "Readings handled, by source and outcome (inserted, duplicate, conflict, rejected)",
+    labelNames: ["source", "outcome"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "plantlink_central_ingest_seconds",
+    help: "Time to validate and store one request's readings, by source",
+    labelNames: ["source"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // Every label combination exists from the start, so a rate() over it never sees a missing series.
+  for (const source of ["edge", "direct", "backfill"] as const) {
+    for (const outcome of ["inserted", "duplicate", "conflict", "rejected"])
+      readings.inc({ source, outcome }, 0);
+  }
+
+  const { sql, poolMax } = options;
+  if (sql) {
+    new Gauge({
+      name: "plantlink_central_db_pool_max",
+      help: "Connections the pool may open",
+      registers: [registry],
+    }).set(poolMax ?? 0);
+    new Gauge({
+      name: "plantlink_central_db_connections",
+      help: `Open database connections named ${APPLICATION_NAME}, by state (from pg_stat_activity, so every central instance on the database counts)`,
+      labelNames: ["state"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          const rows = await sql<{ state: string | null; n: number }[]>`
+            select state, count(*)::int as n from pg_stat_activity
+            where application_name = ${APPLICATION_NAME} group by state`;
+          for (const row of rows) this.set({ state: row.state ?? "unknown" }, row.n);
+        } catch {
+          // The database is down: /readyz says so; a scrape must still answer with everything else.
+        }
+      },
+    });
+  }
+
+  return {
+    registry,
+    recordIngest(source, counts, seconds) {
+      readings.inc({ source, outcome: "inserted" }, counts.inserted);
+      readings.inc({ source, outcome: "duplicate" }, counts.duplicates);
+      readings.inc({ source, outcome: "conflict" }, counts.conflicts);
+      readings.inc({ source, outcome: "rejected" }, counts.rejected);
+      latency.observe({ source }, seconds);
+    },
+  };
+}

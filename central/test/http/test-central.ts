@@ -1,0 +1,72 @@
+/**
+ * A central app on a real HTTP port against this test file's own database: the parts main.ts would
+ * build, with small body limits and a fixed clock so tests can reach the limits and the skew check.
+ */
+import { pino } from "pino";
+import { afterAll } from "vitest";
+import type { Role } from "../../src/auth/roles.ts";
+import { createTokenStore } from "../../src/auth/tokens.ts";
+import { createApp } from "../../src/http/app.ts";
+import type { BodyLimits, Parts } from "../../src/http/context.ts";
+import type { ApiRoute, CentralApp } from "../../src/http/route.ts";
+import { apiRoutes } from "../../src/http/routes.ts";
+import { listen } from "../../src/http/server.ts";
+import { createMetrics } from "../../src/status/metrics.ts";
+import { createReadiness } from "../../src/status/readiness.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+/** The instant every test central believes it is; readings after now + 5 min are refused. */
+export const TEST_NOW = Date.parse("2024-06-01T12:00:00Z");
+
+export interface TestCentral {
+  url: string;
+  app: CentralApp;
+  parts: Parts;
+  db: TestDatabase;
+  /** A live token of `role` (edge tokens are bound to `edgeId`, default "edge-1"). */
+  tokenFor(role: Role, edgeId?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestCentral(
+  options: { limits?: Partial<BodyLimits>; routes?: readonly ApiRoute[] } = {},
+): Promise<TestCentral> {
+  const db = await createTestDatabase();
+  const tokens = createTokenStore(db.sql);
+  const parts: Parts = {
+    sql: db.sql,
+    tokens,
+    metrics: createMetrics({ sql: db.sql, poolMax: 10 }),
+    log: pino({ level: "silent" }),
+    limits: { bodyBytes: 1_000_000, decompressedBytes: 4_000_000, ...options.limits },
+    validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
+    readiness: createReadiness(db.sql),
+  };
+  const app = createApp(parts, options.routes ?? apiRoutes);
+  const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
+  afterAll(() => server.close());
+  return {
+    url: server.url,
+    app,
+    parts,
+    db,
+    async tokenFor(role, edgeId = "edge-1") {
+      const { token } = await tokens.create({
+        role,
+        name: `test ${role}`,
+        edgeId: role === "edge" ? edgeId : undefined,
+      });
+      return token;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** A valid reading at `minutesAgo` before TEST_NOW. */
+export function reading(equipmentId: string, value: number, minutesAgo = 10) {
+  return { equipmentId, value, timestamp: new Date(TEST_NOW - minutesAgo * 60_000).toISOString() };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
+}
