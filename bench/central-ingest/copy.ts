@@ -23,11 +23,11 @@ async function copyInto(tx: Sql | TransactionSql, statement: string, text: strin
 
 /** The batch loaded by COPY into a temporary table that is emptied at commit. */
 export const copyInput: BatchInput = {
-  load: async (tx, sorted) => {
+  load: async (tx, rows) => {
     await tx`
       create temp table if not exists ingest_input
         (equipment_id text, ts_ms bigint, value_centi bigint, ord bigint) on commit delete rows`;
-    const text = copyText(sorted, (r, i) => `${r.equipmentId}\t${r.ts}\t${r.centi}\t${i + 1}\n`);
+    const text = copyText(rows, (r, i) => `${r.equipmentId}\t${r.ts}\t${r.centi}\t${i + 1}\n`);
     await copyInto(tx, "copy ingest_input (equipment_id, ts_ms, value_centi, ord) from stdin", text);
   },
   relation: (tx) => tx`ingest_input as i`,

@@ -6,8 +6,9 @@
  * recorded).
  *
  * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
- * (readings, then rollup_hour, rollup_day, equipment), and within a table in key order — the readings
- * in the order sorted here, the rest by each statement's ORDER BY.
+ * (readings, then rollup_hour, rollup_day, equipment; conflicts has no key to wait on), and within a
+ * table in key order — the readings in the order sorted here, the rest by each statement's ORDER BY.
+ * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
 import type { Reading } from "@plantlink/shared";
 import type postgres from "postgres";
@@ -26,14 +27,15 @@ export async function ingest(sql: Sql, readings: readonly Reading[], source: str
 }
 
 /**
- * How the sorted batch reaches the server: as a relation (equipment_id text, ts_ms bigint,
- * value_centi bigint, ord bigint) that the insert statement reads, ord being the 1-based position.
+ * How the batch reaches the server: its distinct identities, sorted, as a relation (equipment_id text,
+ * ts_ms bigint, value_centi bigint, ord bigint) that the insert statement reads, ord being the 1-based
+ * position in `rows`.
  */
 export interface BatchInput {
   /** Work before the statement, in the same transaction. */
-  load?(tx: TransactionSql, sorted: readonly Reading[]): Promise<void>;
+  load?(tx: TransactionSql, rows: readonly Reading[]): Promise<void>;
   /** The relation, as it appears in the statement's FROM clause. */
-  relation(tx: TransactionSql, sorted: readonly Reading[]): postgres.Fragment;
+  relation(tx: TransactionSql, rows: readonly Reading[]): postgres.Fragment;
 }
 
 /**
@@ -41,11 +43,11 @@ export interface BatchInput {
  * against it with edge-sized batches and was slower (docs/performance.md, "Central ingest").
  */
 export const arrayInput: BatchInput = {
-  relation: (tx, sorted) => tx`
+  relation: (tx, rows) => tx`
     unnest(
-      ${sorted.map((r) => r.equipmentId)}::text[],
-      ${sorted.map((r) => r.ts)}::bigint[],
-      ${sorted.map((r) => r.centi)}::bigint[]
+      ${rows.map((r) => r.equipmentId)}::text[],
+      ${rows.map((r) => r.ts)}::bigint[],
+      ${rows.map((r) => r.centi)}::bigint[]
     ) with ordinality as i(equipment_id, ts_ms, value_centi, ord)`,
 };
 
