@@ -6,6 +6,8 @@
 import { type Logger, pino } from "pino";
 import { createTokenStore, type TokenStore } from "./auth/tokens.ts";
 import type { CentralConfig } from "./config.ts";
+import { createSessions } from "./dashboard/session.ts";
+import { loadSessionKey } from "./dashboard/session-key.ts";
 import { type Database, openDatabase } from "./database.ts";
 import { connectDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
@@ -70,6 +72,8 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
       validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxClockSkewMs },
       readiness: createReadiness(sql),
+      // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).
+      sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };
     const app = createApp(parts);
     const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });

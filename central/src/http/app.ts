@@ -5,6 +5,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { readingWireSchema } from "@plantlink/shared";
 import { requireRole } from "../auth/require-role.ts";
+import { registerDashboard } from "../dashboard/dashboard.ts";
 import { bodyLimits } from "./body.ts";
 import type { AppEnv, Parts } from "./context.ts";
 import { registerDocs } from "./docs.ts";
@@ -63,9 +64,12 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   // the shared schema may predate that, and `.meta({})` makes a copy that has it.
   app.openAPIRegistry.register("Reading", readingWireSchema.meta({}));
 
+  // The dashboard at `/`: sign-in, pages and their assets (dashboard/), when there are sessions to sign in to.
+  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions });
+
   for (const route of routes) {
     route.register(app, parts, [
-      requireRole(route.roles, parts.tokens),
+      requireRole(route.roles, parts.tokens, parts.sessions),
       bodyLimits({ ...parts.limits, ...route.limits }),
     ]);
   }

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Sql } from "postgres";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
+import type { Sessions } from "../dashboard/session.ts";
 import type { CentralMetrics } from "../status/metrics.ts";
 import { UnauthorizedError } from "./problem.ts";
 
@@ -43,6 +44,11 @@ export interface Parts {
   validation: ValidationOptions;
   /** Database reachable and migrations applied. */
   readiness(): Promise<Readiness>;
+  /**
+   * Dashboard sign-in sessions (dashboard/session.ts): the dashboard is served, and its pages may call
+   * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.
+   */
+  sessions?: Sessions | undefined;
 }
 
 /** The caller of an authenticated route. Throws rather than returning undefined: a route that reads it

@@ -1,0 +1,192 @@
+// @ts-check
+/**
+ * The overview: the fleet at one glance for the chosen window. Its data is a fixed number of requests
+ * whatever the fleet size — one averages request, one equipment list (for sensors silent in the window,
+ * last values and sites), one batched series request for every sparkline, and the sites list.
+ */
+import { getJson } from "./api.js";
+import { byId, el, fmtCount, fmtTime, STATUS_LABELS, STATUS_ORDER, showError } from "./format.js";
+import { drawHistogram } from "./histogram.js";
+import { createSensorTable } from "./sensor-table.js";
+import { isBehind } from "./sync-state.js";
+
+/** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
+/** @typedef {import("./api-types.d.ts").EquipmentAnswer} EquipmentAnswer */
+/** @typedef {import("./api-types.d.ts").SeriesBatchAnswer} SeriesBatchAnswer */
+/** @typedef {import("./api-types.d.ts").EdgesAnswer} EdgesAnswer */
+/** @typedef {import("./sensor-table.js").SensorRow} SensorRow */
+
+const SPARK_POINTS = 24;
+const main = byId("main");
+const window_ = main.dataset.window ?? "24h";
+const windowLabel = document.querySelector(".windows [aria-current]")?.textContent ?? window_;
+
+/** Table state in the URL, so a filtered, sorted view can be bookmarked or sent to a colleague. */
+function readUrlState() {
+  const q = new URLSearchParams(location.search);
+  const sortText = q.get("sort") ?? "status";
+  const descending = sortText.startsWith("-");
+  return {
+    filter: { prefix: q.get("prefix") ?? "", site: q.get("site") ?? "", status: q.get("status") ?? "" },
+    sort: { key: /** @type {keyof SensorRow} */ (sortText.replace(/^-/, "")), descending },
+    page: Math.max(0, Number(q.get("page") ?? "1") - 1) || 0,
+  };
+}
+
+/** @param {{ sort: import("./sensor-table.js").Sort, filter: import("./sensor-table.js").Filter, page: number }} state */
+function writeUrlState(state) {
+  const q = new URLSearchParams();
+  if (window_ !== "24h") q.set("window", window_);
+  for (const [name, value] of Object.entries(state.filter)) if (value) q.set(name, value);
+  const sort = `${state.sort.descending ? "-" : ""}${state.sort.key}`;
+  if (sort !== "status") q.set("sort", sort);
+  if (state.page > 0) q.set("page", String(state.page + 1));
+  const search = q.toString();
+  history.replaceState(null, "", search ? `?${search}` : location.pathname);
+  // The window links keep the table's state, so switching windows does not lose the filter.
+  for (const a of document.querySelectorAll(".windows a")) {
+    const link = /** @type {HTMLAnchorElement} */ (a);
+    const params = new URLSearchParams(q);
+    const w = link.dataset.window ?? "24h";
+    if (w === "24h") params.delete("window");
+    else params.set("window", w);
+    const text = params.toString();
+    link.href = text ? `/?${text}` : "/";
+  }
+}
+
+const table = createSensorTable({
+  table: /** @type {HTMLTableElement} */ (byId("sensors")),
+  info: byId("page-info"),
+  prev: /** @type {HTMLButtonElement} */ (byId("page-prev")),
+  next: /** @type {HTMLButtonElement} */ (byId("page-next")),
+  shown: byId("shown"),
+  window: window_,
+  onChange: (state) => {
+    writeUrlState(state);
+    syncControls();
+  },
+});
+
+const prefixInput = /** @type {HTMLInputElement} */ (byId("f-prefix"));
+const siteSelect = /** @type {HTMLSelectElement} */ (byId("f-site"));
+const statusSelect = /** @type {HTMLSelectElement} */ (byId("f-status"));
+
+function syncControls() {
+  const f = table.filter;
+  if (prefixInput.value !== f.prefix) prefixInput.value = f.prefix;
+  siteSelect.value = f.site;
+  statusSelect.value = f.status;
+  for (const b of byId("status-bar").querySelectorAll("button")) {
+    b.setAttribute("aria-pressed", String(b.dataset.status === f.status));
+  }
+}
+
+prefixInput.addEventListener("input", () => table.setState({ filter: { prefix: prefixInput.value } }));
+siteSelect.addEventListener("change", () => table.setState({ filter: { site: siteSelect.value } }));
+statusSelect.addEventListener("change", () => table.setState({ filter: { status: statusSelect.value } }));
+byId("filters").addEventListener("submit", (event) => event.preventDefault());
+
+/** @param {Record<string, number>} counts */
+function renderStatusBar(counts) {
+  const buttons = STATUS_ORDER.map((s) => {
+    const button = el(
+      "button",
+      { type: "button", class: `s-${s}`, "data-status": s, "aria-pressed": "false" },
+      [el("span", { class: "n", text: fmtCount(counts[s] ?? 0) }), el("span", { text: STATUS_LABELS[s] })],
+    );
+    button.addEventListener("click", () =>
+      table.setState({ filter: { status: table.filter.status === s ? "" : s } }),
+    );
+    return button;
+  });
+  byId("status-bar").replaceChildren(...buttons);
+  // The same counts as one bar of proportions: how much of the fleet is off, at a glance.
+  const total = STATUS_ORDER.reduce((n, s) => n + (counts[s] ?? 0), 0) || 1;
+  byId("status-share").replaceChildren(
+    ...STATUS_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => {
+      const part = el("span", { class: `s-${s}`, title: `${STATUS_LABELS[s]}: ${counts[s]}` });
+      part.style.flexGrow = String((counts[s] ?? 0) / total);
+      return part;
+    }),
+  );
+}
+
+/**
+ * @param {AveragesAnswer} averages
+ * @param {EquipmentAnswer} equipment
+ * @returns {SensorRow[]}
+ */
+function toRows(averages, equipment) {
+  const byEquipment = new Map(averages.sensors.map((s) => [s.equipmentId, s]));
+  /** @type {SensorRow[]} */
+  const rows = equipment.equipment.map((e) => {
+    const a = byEquipment.get(e.equipmentId);
+    byEquipment.delete(e.equipmentId);
+    return {
+      equipmentId: e.equipmentId,
+      site: e.lastSource,
+      status: a?.status ?? e.status,
+      average: a?.average ?? null,
+      min: a?.min ?? null,
+      max: a?.max ?? null,
+      count: a?.count ?? 0,
+      lastValue: e.lastValue,
+      lastSeen: Date.parse(e.lastTs),
+    };
+  });
+  // A sensor first seen after the equipment list was read still belongs in the table.
+  for (const a of byEquipment.values()) {
+    rows.push({ ...a, site: "", lastValue: null, lastSeen: a.last ? Date.parse(a.last) : null });
+  }
+  return rows;
+}
+
+async function load() {
+  const [averages, equipment, edges] = await Promise.all([
+    getJson(/** @type {string} */ ("/v1/averages"), { window: window_ }).then(
+      (a) => /** @type {AveragesAnswer} */ (a),
+    ),
+    getJson("/v1/equipment").then((e) => /** @type {EquipmentAnswer} */ (e)),
+    getJson("/v1/edges").then(
+      (e) => /** @type {EdgesAnswer} */ (e),
+      () => undefined, // the sites figure is a courtesy; the overview stands without it
+    ),
+  ]);
+  byId("range").textContent = `Last ${windowLabel}: ${fmtTime(averages.from)} to ${fmtTime(averages.to)}`;
+
+  const rows = toRows(averages, equipment);
+  /** @type {Record<string, number>} */
+  const counts = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const reporting = averages.sensors.filter((s) => s.count > 0);
+  byId("fig-reporting").textContent = `${fmtCount(reporting.length)} of ${fmtCount(rows.length)}`;
+  byId("fig-readings").textContent = fmtCount(reporting.reduce((sum, s) => sum + s.count, 0));
+  byId("fig-silent").textContent = fmtCount(counts.silent ?? 0);
+  const behind = edges ? edges.edges.filter(isBehind).length : undefined;
+  byId("fig-behind").textContent =
+    behind === undefined ? "–" : `${fmtCount(behind)} of ${fmtCount(edges?.edges.length ?? 0)}`;
+  byId("fig-silent").parentElement?.classList.toggle("alert", (counts.silent ?? 0) > 0);
+  byId("fig-behind").parentElement?.classList.toggle("alert", (behind ?? 0) > 0);
+
+  const sites = [...new Set(rows.map((r) => r.site).filter(Boolean))].sort();
+  siteSelect.append(...sites.map((s) => el("option", { value: s, text: s })));
+  renderStatusBar(counts);
+  drawHistogram(
+    byId("histogram"),
+    reporting.map((s) => s.average).filter((v) => v !== null),
+  );
+  table.setRows(rows);
+  table.setState(readUrlState(), false);
+  syncControls();
+  main.dataset.loaded = "true";
+
+  // Sparklines last: the table is usable before they arrive.
+  const batch = /** @type {SeriesBatchAnswer} */ (
+    await getJson("/v1/series", { window: window_, points: SPARK_POINTS })
+  );
+  table.setTrends(new Map(batch.series.map((s) => [s.equipmentId, s.averages])));
+  main.dataset.trends = "true";
+}
+
+load().catch(showError);

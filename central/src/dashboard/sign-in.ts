@@ -1,0 +1,100 @@
+/**
+ * Signing in and out of the dashboard. Signing in proves an API token once (a plain form, so it works
+ * before any script loads) and swaps it for the session cookie of session.ts; the token itself is
+ * never stored in the browser. Both forms are same-origin only: a forged sign-in would put a victim
+ * in the attacker's session, a forged sign-out is a nuisance.
+ */
+import { bodyLimit } from "hono/body-limit";
+import type { TokenStore } from "../auth/tokens.ts";
+import type { CentralApp } from "../http/route.ts";
+import { html } from "./html.ts";
+import { page, securityHeaders } from "./layout.ts";
+import { isSameOrigin, SESSION_ROLES, type Sessions } from "./session.ts";
+
+/** Only a path of this site may follow sign-in; `//host` and `/\host` would leave it. */
+export function safeNext(value: unknown): string {
+  if (typeof value !== "string" || !/^\/(?![/\\])/.test(value) || value.startsWith("/sign-")) return "/";
+  return value;
+}
+
+function signInPage(next: string, message?: { kind: "error" | "info"; text: string }) {
+  return page({
+    title: "Sign in",
+    section: undefined,
+    principal: undefined,
+    body: html`<section class="sign-in panel">
+  <h1>Sign in</h1>
+  <p>Paste an API token: a <b>viewer</b> token to read the dashboard, a <b>vendor</b> token to upload backfills,
+  or an <b>admin</b> token. An admin creates one with
+  <code>pnpm central token create --role viewer --name "your name"</code>.</p>
+  ${message ? html`<p class="${message.kind}" role="${message.kind === "error" ? "alert" : "status"}">${message.text}</p>` : ""}
+  <form method="post" action="/sign-in">
+    <label for="token">Token</label>
+    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required autofocus
+      placeholder="plt_…">
+    <input type="hidden" name="next" value="${next}">
+    <button type="submit" class="primary">Sign in</button>
+  </form>
+  <p class="hint">The token is exchanged for a session cookie valid for 12 hours; it is not kept in the browser.</p>
+</section>`,
+  });
+}
+
+export function registerSignIn(app: CentralApp, tokens: TokenStore, sessions: Sessions): void {
+  app.get("/sign-in", async (c) => {
+    securityHeaders(c);
+    const next = safeNext(c.req.query("next"));
+    // Already signed in (a bookmark, the back button): go where they were going.
+    if (await sessions.authenticate(c)) return c.redirect(next, 303);
+    const message =
+      c.req.query("signed-out") !== undefined
+        ? { kind: "info" as const, text: "You are signed out." }
+        : undefined;
+    return c.html(signInPage(next, message).text);
+  });
+
+  app.post("/sign-in", bodyLimit({ maxSize: 8192 }), async (c) => {
+    securityHeaders(c);
+    if (!isSameOrigin(c)) {
+      return c.html(signInPage("/", { kind: "error", text: "Sign in from this site's own page." }).text, 403);
+    }
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const token = typeof form.token === "string" ? form.token.trim() : "";
+    const principal = token ? await tokens.authenticate(token) : undefined;
+    if (!principal) {
+      c.get("log").info({ msg: "dashboard sign-in refused", reason: "unknown token" });
+      return c.html(
+        signInPage(next, {
+          kind: "error",
+          text: "That token is unknown or revoked. Check it, or ask an admin for one.",
+        }).text,
+        401,
+      );
+    }
+    if (!SESSION_ROLES.includes(principal.role)) {
+      c.get("log").info({
+        msg: "dashboard sign-in refused",
+        reason: "machine token",
+        tokenId: principal.tokenId,
+      });
+      return c.html(
+        signInPage(next, {
+          kind: "error",
+          text: `A ${principal.role} token is for a machine, not the dashboard; sign in with a viewer, vendor or admin token.`,
+        }).text,
+        403,
+      );
+    }
+    await sessions.issue(c, principal);
+    c.get("log").info({ msg: "dashboard sign-in", tokenId: principal.tokenId, role: principal.role });
+    // A vendor can only use the backfill page; send them there rather than to an overview they cannot read.
+    return c.redirect(principal.role === "vendor" && next === "/" ? "/backfill" : next, 303);
+  });
+
+  app.post("/sign-out", async (c) => {
+    if (!isSameOrigin(c)) return c.text("sign out from the dashboard's own page", 403);
+    sessions.clear(c);
+    return c.redirect("/sign-in?signed-out", 303);
+  });
+}
