@@ -1,0 +1,101 @@
+/**
+ * startCentral as a library: HTTPS from a certificate and key, two centrals side by side in one process
+ * (nothing is a module singleton), the first admin token made exactly once, and close() releasing all.
+ */
+import { readFile } from "node:fs/promises";
+import { request } from "node:https";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { createTokenStore } from "../../src/auth/tokens.ts";
+import { loadConfig } from "../../src/config.ts";
+import { startCentral } from "../../src/main.ts";
+import { createTestDatabase } from "../support/test-database.ts";
+
+const db = await createTestDatabase();
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const silent = pino({ level: "silent" });
+
+const config = (extra: Record<string, string> = {}) =>
+  loadConfig({
+    DATABASE_URL: db.url,
+    PLANTLINK_CENTRAL_HOST: "127.0.0.1",
+    PLANTLINK_CENTRAL_PORT: "0",
+    PLANTLINK_DB_POOL_MAX: "3",
+    ...extra,
+  });
+
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca }, (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+describe("startCentral", () => {
+  it("makes the first admin token on a database without tokens, and only then", async () => {
+    const first = await startCentral(config(), { log: silent });
+    const second = await startCentral(config(), { log: silent });
+    try {
+      expect(first.firstAdminToken).toMatch(/^plt_/);
+      expect(second.firstAdminToken).toBeUndefined();
+      const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from tokens where role = 'admin'`;
+      expect(row?.n).toBe(1);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("runs two centrals side by side in one process, each with its own port and metrics", async () => {
+    const [a, b] = await Promise.all([
+      startCentral(config(), { log: silent }),
+      startCentral(config(), { log: silent }),
+    ]);
+    try {
+      expect(a.port).not.toBe(b.port);
+      const { token: ingest } = await createTokenStore(db.sql).create({
+        role: "ingest",
+        name: "side by side",
+      });
+      const post = await fetch(`${a.url}/v1/readings`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${ingest}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ equipmentId: "SIDE-1", value: 1, timestamp: "2024-01-01T00:00:00Z" }),
+      });
+      expect(post.status).toBe(202);
+      const inserted = async (url: string) => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return /^plantlink_central_readings_total\{source="direct",outcome="inserted"\} (\d+)$/m.exec(
+          text,
+        )?.[1];
+      };
+      expect(await inserted(a.url)).toBe("1");
+      expect(await inserted(b.url)).toBe("0");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("serves HTTPS when given a certificate and key, and close() frees the port", async () => {
+    const central = await startCentral(
+      config({ PLANTLINK_TLS_CERT: fixture("test-tls.crt"), PLANTLINK_TLS_KEY: fixture("test-tls.key") }),
+      { log: silent },
+    );
+    expect(central.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const answer = await httpsGet(`${central.url}/healthz`, await readFile(fixture("test-tls.crt")));
+    expect(answer).toEqual({ status: 200, body: '{"status":"ok"}' });
+    await central.close();
+    await expect(httpsGet(`${central.url}/healthz`, await readFile(fixture("test-tls.crt")))).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+  });
+
+  it("refuses a certificate without its key, naming the variable", () => {
+    expect(() => config({ PLANTLINK_TLS_CERT: fixture("test-tls.crt") })).toThrow(/PLANTLINK_TLS_KEY/);
+  });
+});
