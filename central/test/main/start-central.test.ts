@@ -2,23 +2,29 @@
  * startCentral as a library: HTTPS from a certificate and key, two centrals side by side in one process
  * (nothing is a module singleton), the first admin token made exactly once, and close() releasing all.
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createTokenStore } from "../../src/auth/tokens.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startCentral } from "../../src/main.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase();
+// The data directory holds generated files (the dashboard's session key); never the checkout's ./data.
+const dataDir = await mkdtemp(join(tmpdir(), "plantlink-start-central-"));
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const silent = pino({ level: "silent" });
 
 const config = (extra: Record<string, string> = {}) =>
   loadConfig({
     DATABASE_URL: db.url,
+    PLANTLINK_CENTRAL_DATA_DIR: dataDir,
     PLANTLINK_CENTRAL_HOST: "127.0.0.1",
     PLANTLINK_CENTRAL_PORT: "0",
     PLANTLINK_DB_POOL_MAX: "3",
