@@ -70,6 +70,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       metrics: createMetrics({ sql, poolMax: config.poolMax }),
       log,
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
+      backfillMaxBytes: config.backfillMaxBytes,
       validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxClockSkewMs },
       readiness: createReadiness(sql),
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).

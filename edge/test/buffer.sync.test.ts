@@ -40,6 +40,14 @@ describe("buffer sync state", () => {
     expect(buffer.countUnsynced()).toBe(3);
   });
 
+  it("stores a large batch exactly, in order, with consecutive seqs", () => {
+    const batch = Array.from({ length: 123 }, (_, i) => reading(i * 7 + 3));
+    expect(buffer.commit(batch, [], 5)).toEqual({ firstSeq: 1, lastSeq: 123 });
+    const back = buffer.readUnsynced({ limit: 1000 });
+    expect(back.map(({ equipmentId, ts, centi }) => ({ equipmentId, ts, centi }))).toEqual(batch);
+    expect(back.map((r) => r.seq)).toEqual(batch.map((_, i) => i + 1));
+  });
+
   it("folds batches acknowledged out of order into the watermark", () => {
     buffer.commit([1, 2, 3, 4, 5, 6].map(reading), [], 1);
     expect(buffer.markSynced([4, 5], 100)).toBe(2);
@@ -76,7 +84,7 @@ describe("buffer sync state", () => {
 
   it("matches a plain model over random appends, syncs and prunes", () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant("append" as const), n: fc.integer({ min: 1, max: 20 }) }),
+      fc.record({ kind: fc.constant("append" as const), n: fc.integer({ min: 1, max: 120 }) }),
       fc.record({ kind: fc.constant("sync" as const), picks: fc.array(fc.nat(), { maxLength: 15 }) }),
       fc.record({ kind: fc.constant("syncPrefix" as const), n: fc.integer({ min: 1, max: 30 }) }),
       fc.record({

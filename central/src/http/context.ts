@@ -44,6 +44,8 @@ export interface Parts {
   validation: ValidationOptions;
   /** Database reachable and migrations applied. */
   readiness(): Promise<Readiness>;
+  /** The largest CSV file a backfill takes, after gzip decoding; absent: backfill/routes.ts default. */
+  backfillMaxBytes?: number | undefined;
   /**
    * Dashboard sign-in sessions (dashboard/session.ts): the dashboard is served, and its pages may call
    * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.

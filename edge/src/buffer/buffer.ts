@@ -63,6 +63,8 @@ interface SyncRow {
 
 type ReadingRow = [seq: number, equipmentId: string, ts: number, centi: number, receivedAt: number];
 
+const ROWS_PER_INSERT = 50;
+
 const toBuffered = ([seq, equipmentId, ts, centi, receivedAt]: ReadingRow): BufferedReading => ({
   seq,
   equipmentId,
@@ -84,9 +86,12 @@ function toRuns(seqs: readonly number[]): [number, number][] {
 }
 
 export function createReadingBuffer(db: Db, quarantine: Quarantine): ReadingBuffer {
-  const insert = db.prepare(
-    "INSERT INTO readings (equipment_id, ts, centi, received_at) VALUES (?, ?, ?, ?)",
-  );
+  const insertSql = "INSERT INTO readings (equipment_id, ts, centi, received_at) VALUES ";
+  const insertOne = db.prepare(`${insertSql}(?, ?, ?, ?)`);
+  // One statement per ROWS_PER_INSERT rows: each run() is a call into native code, and at tens of
+  // thousands of readings a second those calls, not SQLite, dominate (~2.5x faster measured here).
+  const insertMany = db.prepare(`${insertSql}${Array(ROWS_PER_INSERT).fill("(?, ?, ?, ?)").join(", ")}`);
+  const params: (string | number)[] = new Array(ROWS_PER_INSERT * 4);
   const syncRow = db.prepare("SELECT watermark, last_sync_at, last_error, last_error_at FROM sync_state");
   const setSync = db.prepare("UPDATE sync_state SET watermark = ?, last_sync_at = ?");
   const setError = db.prepare("UPDATE sync_state SET last_error = ?, last_error_at = ?");
@@ -119,7 +124,21 @@ export function createReadingBuffer(db: Db, quarantine: Quarantine): ReadingBuff
   const append = db.transaction(
     (readings: readonly Reading[], entries: readonly QuarantineEntry[], at: number) => {
       let last = 0;
-      for (const r of readings) last = Number(insert.run(r.equipmentId, r.ts, r.centi, at).lastInsertRowid);
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
+        for (let j = 0; j < ROWS_PER_INSERT; j++) {
+          const r = readings[i + j] as Reading;
+          params[j * 4] = r.equipmentId;
+          params[j * 4 + 1] = r.ts;
+          params[j * 4 + 2] = r.centi;
+          params[j * 4 + 3] = at;
+        }
+        last = Number(insertMany.run(params).lastInsertRowid);
+      }
+      for (; i < readings.length; i++) {
+        const r = readings[i] as Reading;
+        last = Number(insertOne.run(r.equipmentId, r.ts, r.centi, at).lastInsertRowid);
+      }
       if (entries.length > 0) quarantine.add(entries, at);
       return last;
     },
