@@ -17,6 +17,7 @@ const load = {
   migrate: () => import("./db/migrate.ts"),
   tokens: () => import("./auth/tokens.ts"),
   pino: () => import("pino"),
+  backfill: () => import("./backfill/command.ts"),
 };
 
 /** Errors whose message is the whole story for the operator: no stack trace. */
@@ -29,6 +30,7 @@ const USAGE = `usage: pnpm central <command>
   token create --role ROLE --name NAME [--edge ID]   create a token (printed once)
   token list                                         list tokens (never prints a token)
   token revoke ID                                    revoke a token
+  backfill FILE --url URL --token T [--gzip]         upload a CSV file of readings (docs/backfill.md)
 
 roles: ${ROLES.join(", ")}; an edge token needs --edge, the edge id it may send batches for.
 configuration: environment variables, see central/README.md.`;
@@ -176,6 +178,10 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (command === "token") return tokenCommand(loadConfig(), rest);
+  if (command === "backfill") {
+    process.exitCode = await (await load.backfill()).backfillCommand(rest);
+    return;
+  }
   throw new UsageError(`unknown command "${command}"`);
 }
 

@@ -35,6 +35,8 @@ export const centralEnvSchema = z
     PLANTLINK_CENTRAL_BODY_LIMIT: envBytes(16_000_000),
     /** Bytes after gunzip: a small gzip body can inflate a thousandfold, so this is checked separately. */
     PLANTLINK_CENTRAL_DECOMPRESSED_LIMIT: envBytes(64_000_000),
+    /** The largest CSV file a backfill upload may be, after gzip decoding (413 beyond). */
+    PLANTLINK_BACKFILL_MAX_BYTES: envBytes(10_000_000_000),
     PLANTLINK_MAX_CLOCK_SKEW_MS: z.coerce
       .number({ error: "expected milliseconds, e.g. 300000 for 5 minutes" })
       .int({ error: "expected whole milliseconds" })
@@ -73,6 +75,7 @@ export interface CentralConfig {
   logLevel: z.output<typeof centralEnvSchema>["LOG_LEVEL"];
   bodyLimitBytes: number;
   decompressedLimitBytes: number;
+  backfillMaxBytes: number;
   maxClockSkewMs: number;
   migrate: "auto" | "always" | "never";
   poolMax: number;
@@ -94,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.PLANTLINK_CENTRAL_BODY_LIMIT,
     decompressedLimitBytes: e.PLANTLINK_CENTRAL_DECOMPRESSED_LIMIT,
+    backfillMaxBytes: e.PLANTLINK_BACKFILL_MAX_BYTES,
     maxClockSkewMs: e.PLANTLINK_MAX_CLOCK_SKEW_MS,
     migrate:
       e.PLANTLINK_CENTRAL_MIGRATE === "auto"

@@ -125,12 +125,22 @@ export async function backfill(
   const skipped: { after: number; error: CsvError }[] = [];
   parser.on("skip", (error: CsvError) => skipped.push({ after: parser.info.records, error }));
 
+  /**
+   * Why the source stopped before its end (the connection broke, the size limit). The parser is then
+   * ended rather than destroyed, so every complete line already received is still read and stored;
+   * the unfinished last line is dropped by the reader below.
+   */
+  let cutOff: unknown;
   async function* bytes(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
-      if (scanner.bytes + chunk.length > options.maxBytes) {
-        throw new FileTooLargeError(options.maxBytes);
+    try {
+      for await (const chunk of source) {
+        if (scanner.bytes + chunk.length > options.maxBytes) throw new FileTooLargeError(options.maxBytes);
+        yield* scanner.push(chunk);
       }
-      yield* scanner.push(chunk);
+    } catch (error) {
+      if (error instanceof NotCsvError) throw error;
+      cutOff = error;
+      return;
     }
     yield* scanner.end();
   }
@@ -187,6 +197,8 @@ export async function backfill(
   };
   /** Handles a tokenising error that came before record number `consumed + 1`; false: stop reading. */
   const onSkipped = (error: CsvError): boolean => {
+    // At a cut-off, an open quote is the cut, not the file's fault.
+    if (cutOff !== undefined) return false;
     const at = line + 1;
     batch.rows += 1;
     if (error.code === "CSV_QUOTE_NOT_CLOSED") {
@@ -217,6 +229,11 @@ export async function backfill(
       consumed += 1;
       const first = line + 1;
       line += 1 + newlinesIn(record);
+      // The line the connection broke in the middle of: a row cut short would be stored wrong.
+      if (cutOff !== undefined && line > scanner.completeLines) {
+        line = first - 1;
+        break;
+      }
       if (isBlank(record)) continue;
       const fault = scanner.faultIn(first, line);
       if (header === undefined) {
@@ -242,7 +259,7 @@ export async function backfill(
       }
     }
     for (const { error } of skipped.splice(0)) if (!onSkipped(error)) break;
-    if (header === undefined && fatal === undefined) {
+    if (header === undefined && fatal === undefined && cutOff === undefined) {
       throw new CsvHeaderError(
         uploadId,
         1,
@@ -256,6 +273,7 @@ export async function backfill(
   } finally {
     parser.destroy();
   }
+  stopped ??= cutOff;
 
   // Header problems and non-CSV files stop before any row: recorded as failed, and thrown as they are.
   if (stopped instanceof CsvHeaderError || stopped instanceof NotCsvError) {

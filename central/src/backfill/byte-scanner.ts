@@ -80,6 +80,11 @@ export class CsvByteScanner {
     return out;
   }
 
+  /** Lines received whole, with their newline. */
+  get completeLines(): number {
+    return this.newlinesSeen;
+  }
+
   /** The number of the file's last line, once the whole file has been pushed. */
   get lastLine(): number {
     return this.newlinesSeen + (this.bytes > this.lastNewline + 1 ? 1 : 0);

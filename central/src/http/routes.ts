@@ -4,6 +4,7 @@
  * The app registers, authenticates and documents them from here, and the auth-matrix test
  * (test/auth/auth.matrix.test.ts) walks this same list.
  */
+import { backfillRoutes } from "../backfill/routes.ts";
 import { edgesRoutes } from "../edges/routes.ts";
 import type { ApiRoute, RouteModule } from "./route.ts";
 import { edgeBatchRoutes } from "./routes/edge-batches.ts";
@@ -14,6 +15,7 @@ export const routeModules: readonly RouteModule[] = [
   edgeBatchRoutes,
   readingsRoutes,
   edgesRoutes,
+  backfillRoutes,
 ];
 
 export const apiRoutes: readonly ApiRoute[] = routeModules.flat();
