@@ -54,6 +54,55 @@ describe("createReadingValidator", () => {
     );
   });
 
+  it("agrees on near-valid readings, where the direct path and the schema could disagree", () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,70}$/),
+      fc.constantFrom("EQ-1", "-EQ", "EQ 1", "É", ""),
+    );
+    const value = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(
+        0.005,
+        -0.005,
+        78.425,
+        999999999999.995,
+        1e12,
+        -1e12,
+        1e-7,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+      ),
+    );
+    const offset = fc.constantFrom("Z", "z", "+05:45", "-00:00", "", "+24:00", "+5:00");
+    const timestamp = fc.oneof(
+      fc.string(),
+      fc
+        .tuple(
+          fc.date({
+            min: new Date("0001-01-01T00:00:00Z"),
+            max: new Date("9999-12-31T00:00:00Z"),
+            noInvalidDate: true,
+          }),
+          offset,
+        )
+        .map(([d, o]) => d.toISOString().replace("Z", o)),
+      fc.constantFrom(
+        "2024-02-30T00:00:00Z",
+        "2024-06-01T12:04:59.999Z",
+        "2024-06-01T12:05:00.001Z",
+        "2023-02-15T01:30:00.1239-05:00",
+      ),
+    );
+    fc.assert(
+      fc.property(fc.record({ equipmentId: text, value, timestamp }, { requiredKeys: [] }), (input) => {
+        expect(validator.parseReading(input)).toEqual(parseReading(input, NOW));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("reads the clock per reading, so a validator built long ago still applies the skew rule to now", () => {
     let now = Date.parse("2024-06-01T12:00:00Z");
     const v = createReadingValidator({ now: () => now });
