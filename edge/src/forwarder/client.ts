@@ -112,8 +112,9 @@ export function createCentralClient(options: ClientOptions): CentralClient {
         return classifyFailure(error, where, options);
       }
     },
-    close: () => pool.close(),
-    destroy: () => pool.destroy(),
+    // Idempotent: the forwarder closes its client, and an owner closing it again must not throw.
+    close: () => (pool.closed || pool.destroyed ? Promise.resolve() : pool.close()),
+    destroy: () => (pool.destroyed ? Promise.resolve() : pool.destroy()),
     wireBytes() {
       let sent = closed.sent;
       let received = closed.received;
