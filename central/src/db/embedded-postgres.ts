@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Extra server settings (`-c name=value`); tests turn durability off, `serve` keeps the defaults. */
   settings?: Readonly<Record<string, string>>;
+  /** Whether initdb flushes the new cluster to disk (seconds on a busy disk); tests need not. */
+  syncOnInit?: boolean;
   /** Receives each line the server logs; without it the log is kept only for error messages. */
   onLog?: (line: string) => void;
   startTimeoutMs?: number;
@@ -57,7 +59,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await assertReachable(dataDir, user);
   await assertReachable(binaries.postgres, user);
 
-  if (!(await isInitialised(dataDir))) await initialise(dataDir, binaries.initdb, user);
+  if (!(await isInitialised(dataDir))) {
+    await initialise(dataDir, binaries.initdb, user, options.syncOnInit ?? true);
+  }
   await clearStalePostmaster(dataDir);
   const password = (await readFile(join(dataDir, PASSWORD_FILE), "utf8")).trim();
 
@@ -101,7 +105,12 @@ async function isInitialised(dataDir: string): Promise<boolean> {
  * initdb into a staging directory that is renamed into place only when complete, so a crash during
  * initialisation never leaves a half-made cluster that would be mistaken for a real one.
  */
-async function initialise(dataDir: string, initdb: string, user: ServerUser | undefined): Promise<void> {
+async function initialise(
+  dataDir: string,
+  initdb: string,
+  user: ServerUser | undefined,
+  sync: boolean,
+): Promise<void> {
   const staging = `${dataDir}.init-${randomBytes(4).toString("hex")}`;
   const target = join(staging, "data");
   const password = randomBytes(24).toString("base64url");
@@ -122,6 +131,7 @@ async function initialise(dataDir: string, initdb: string, user: ServerUser | un
       // C collation: byte order, the same order the ingest path sorts keys in (and the fastest).
       "--locale=C",
       "--no-instructions",
+      ...(sync ? [] : ["--no-sync"]),
     ];
     const child = spawn(initdb, args, { ...user, stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];

@@ -83,7 +83,7 @@ async function startOnFreePort(dataDir: string): Promise<EmbeddedPostgres> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      return await startEmbeddedPostgres({ dataDir, port, settings: testSettings });
+      return await startEmbeddedPostgres({ dataDir, port, settings: testSettings, syncOnInit: false });
     } catch (error) {
       // Another process may take the port between freePort() and the server's bind.
       if (attempt >= 3 || !String(error).includes("already in use")) throw error;
