@@ -191,7 +191,10 @@ run(process.argv.slice(2), process.env).then(
       process.exitCode = 2;
       return;
     }
-    console.error(error);
+    // System and SQLite errors carry a code (EADDRINUSE, SQLITE_CANTOPEN…) and a message that says
+    // what failed; a stack trace would only bury it.
+    const code = (error as { code?: unknown } | null)?.code;
+    console.error(typeof code === "string" && error instanceof Error ? `${code}: ${error.message}` : error);
     process.exitCode = 1;
   },
 );

@@ -24,7 +24,7 @@ const ITERATIONS = Number(process.env.PLANTLINK_KILL9_ITERATIONS ?? 20);
 
 describe("SIGKILL at a random moment", () => {
   it(`loses no acknowledged reading across ${ITERATIONS} kills (MQTT QoS 1 and HTTP 202)`, {
-    timeout: 600_000,
+    timeout: Math.max(600_000, ITERATIONS * 30_000),
   }, async () => {
     const temp = tempDir("plantlink-kill9-");
     const env = testEnv(temp.dir);
