@@ -254,7 +254,15 @@ export function classifyFailure(error: unknown, where: string, options: ClientOp
       case "EPIPE":
       case "UND_ERR_SOCKET":
       case "UND_ERR_CLOSED":
-        return retry("connection_lost", `the connection to ${where} broke before central answered (${code})`);
+        // Under TLS 1.3 a server refusing the client certificate does so after the handshake, and
+        // the client only sees the socket close: no error code says why, so the hint names the suspect.
+        return retry(
+          "connection_lost",
+          `the connection to ${where} broke before central answered (${code})` +
+            (where.startsWith("https:")
+              ? "; if every attempt ends so, central's TLS endpoint may be refusing this edge's client certificate (PLANTLINK_CLIENT_CERT)"
+              : ""),
+        );
       case "UND_ERR_DESTROYED":
       case "AbortError":
         return retry("aborted", "the request was cut off because the forwarder is closing");
