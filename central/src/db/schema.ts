@@ -54,7 +54,23 @@ const rollupColumns = {
   minCenti: centi("min_centi").notNull(),
   maxCenti: centi("max_centi").notNull(),
   sumSqCenti: numeric("sum_sq_centi").notNull(),
+  /**
+   * The bucket's first and last reading: a window's first and last reading come from the buckets it
+   * covers whole, without visiting their rows (central/src/averages/).
+   */
+  firstTs: instant("first_ts").notNull(),
+  lastTs: instant("last_ts").notNull(),
 };
+
+/**
+ * Buckets are 10-minute multiples since the epoch (`date_bin('10 minutes', ts, epoch)`). Every window
+ * is whole days, so its two edges together span one day of partial days; without this level their raw
+ * part would be a whole hour of readings for every sensor (120,000 rows at 1/min for 2,000 sensors),
+ * with it ten minutes. Measured in docs/performance.md, "Averages".
+ */
+export const rollup10Min = pgTable("rollup_10min", rollupColumns, (t) => [
+  primaryKey({ name: "rollup_10min_pkey", columns: [t.equipmentId, t.bucket] }),
+]);
 
 /** Buckets are UTC hours. */
 export const rollupHour = pgTable("rollup_hour", rollupColumns, (t) => [
@@ -88,7 +104,40 @@ export const equipment = pgTable("equipment", {
   lastTs: instant("last_ts").notNull(),
   lastCenti: centi("last_centi").notNull(),
   lastSource: text("last_source").notNull(),
+  /** Readings stored for the sensor, ever: the equipment list shows it without summing rollups. */
+  readingCount: bigint("reading_count", { mode: "number" }).notNull().default(0),
 });
+
+/**
+ * Per-sensor limits (central/src/equipment/limits.ts), in hundredths, each optional. Set by admins;
+ * the sensor's status is judged against them (docs/status.md).
+ */
+export const equipmentLimits = pgTable("equipment_limits", {
+  equipmentId: text("equipment_id").primaryKey(),
+  warningLowCenti: centi("warning_low_centi"),
+  warningHighCenti: centi("warning_high_centi"),
+  criticalLowCenti: centi("critical_low_centi"),
+  criticalHighCenti: centi("critical_high_centi"),
+  targetCenti: centi("target_centi"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+  /** The name of the token that made the last change. */
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** Every change of a sensor's limits: who (token id and name), when, and the limits before and after. */
+export const equipmentLimitsAudit = pgTable(
+  "equipment_limits_audit",
+  {
+    id: bigint("id", { mode: "number" }).generatedAlwaysAsIdentity(),
+    equipmentId: text("equipment_id").notNull(),
+    at: instant("at").notNull().defaultNow(),
+    byTokenId: bigint("by_token_id", { mode: "number" }).notNull(),
+    byName: text("by_name").notNull(),
+    before: jsonb("before").notNull(),
+    after: jsonb("after").notNull(),
+  },
+  (t) => [primaryKey({ name: "equipment_limits_audit_pkey", columns: [t.equipmentId, t.id] })],
+);
 
 /**
  * The answer given to each edge batch, so a retried batch gets the same answer and changes nothing.

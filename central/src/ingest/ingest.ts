@@ -1,12 +1,12 @@
 /**
  * The one ingest path into central's database, used for edge batches, direct readings and CSV backfill:
- * insert validated readings, keep the hour and day rollups and the equipment summary in step with the
+ * insert validated readings, keep the 10-minute, hour and day rollups and the equipment summary in step with the
  * rows actually inserted (same transaction), and sort every not-inserted reading into a duplicate
  * (same value as stored) or a conflict (different value; the first value stays and the conflict is
  * recorded).
  *
  * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
- * (readings, then rollup_hour, rollup_day, equipment; conflicts has no key to wait on), and within a
+ * (readings, then rollup_10min, rollup_hour, rollup_day, equipment; conflicts has no key to wait on), and within a
  * table in key order — the readings in the order sorted here, the rest by each statement's ORDER BY.
  * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
@@ -116,36 +116,60 @@ async function insertWithRollups(
       on conflict do nothing
       returning equipment_id, ts, value_centi
     ),
-    hour as (
-      insert into rollup_hour as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi)
-      select equipment_id, date_trunc('hour', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
-        max(value_centi), sum(value_centi::numeric * value_centi)
+    -- The 10-minute level and each bucket's first and last reading serve the window queries
+    -- (central/src/averages/rollup-levels.ts).
+    tenmin as (
+      insert into rollup_10min as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+        first_ts, last_ts)
+      select equipment_id, date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00'), count(*), sum(value_centi), min(value_centi),
+        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
       from inserted group by 1, 2 order by 1, 2
       on conflict (equipment_id, bucket) do update set
         count = r.count + excluded.count,
         sum_centi = r.sum_centi + excluded.sum_centi,
         min_centi = least(r.min_centi, excluded.min_centi),
         max_centi = greatest(r.max_centi, excluded.max_centi),
-        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
+        first_ts = least(r.first_ts, excluded.first_ts),
+        last_ts = greatest(r.last_ts, excluded.last_ts)
+    ),
+    hour as (
+      insert into rollup_hour as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+        first_ts, last_ts)
+      select equipment_id, date_trunc('hour', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
+        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
+      from inserted group by 1, 2 order by 1, 2
+      on conflict (equipment_id, bucket) do update set
+        count = r.count + excluded.count,
+        sum_centi = r.sum_centi + excluded.sum_centi,
+        min_centi = least(r.min_centi, excluded.min_centi),
+        max_centi = greatest(r.max_centi, excluded.max_centi),
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
+        first_ts = least(r.first_ts, excluded.first_ts),
+        last_ts = greatest(r.last_ts, excluded.last_ts)
     ),
     day as (
-      insert into rollup_day as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi)
+      insert into rollup_day as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+        first_ts, last_ts)
       select equipment_id, date_trunc('day', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
-        max(value_centi), sum(value_centi::numeric * value_centi)
+        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
       from inserted group by 1, 2 order by 1, 2
       on conflict (equipment_id, bucket) do update set
         count = r.count + excluded.count,
         sum_centi = r.sum_centi + excluded.sum_centi,
         min_centi = least(r.min_centi, excluded.min_centi),
         max_centi = greatest(r.max_centi, excluded.max_centi),
-        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
+        first_ts = least(r.first_ts, excluded.first_ts),
+        last_ts = greatest(r.last_ts, excluded.last_ts)
     ),
     latest as (
-      insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source)
+      insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
       select distinct on (equipment_id) equipment_id, min(ts) over (partition by equipment_id), ts,
-        value_centi, ${source}
+        value_centi, ${source}, count(*) over (partition by equipment_id)
       from inserted order by equipment_id, ts desc
       on conflict (equipment_id) do update set
+        reading_count = e.reading_count + excluded.reading_count,
         first_ts = least(e.first_ts, excluded.first_ts),
         last_ts = greatest(e.last_ts, excluded.last_ts),
         last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,

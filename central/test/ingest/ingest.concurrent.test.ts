@@ -44,12 +44,16 @@ async function difference(prefix: string, stored: string, expected: string): Pro
   );
 }
 
-function aggregates(table: string, unit: "hour" | "day"): [string, string] {
+function aggregates(table: string, unit: "10min" | "hour" | "day"): [string, string] {
+  const bucket =
+    unit === "10min"
+      ? "date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00')"
+      : `date_trunc('${unit}', ts, 'UTC')`;
   return [
-    `select equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi
+    `select equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts
      from ${table} where equipment_id like $PREFIX`,
-    `select equipment_id, date_trunc('${unit}', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
-       max(value_centi), sum(value_centi::numeric * value_centi)
+    `select equipment_id, ${bucket}, count(*), sum(value_centi), min(value_centi),
+       max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
      from readings where equipment_id like $PREFIX group by 1, 2`,
   ];
 }
@@ -112,14 +116,15 @@ describe("concurrent ingest", () => {
           where c.equipment_id like ${`${prefix}%`}`;
         expect(recorded).toEqual({ n: expected.conflicts, wrong: 0 });
 
+        expect(await difference(prefix, ...aggregates("rollup_10min", "10min"))).toEqual([]);
         expect(await difference(prefix, ...aggregates("rollup_hour", "hour"))).toEqual([]);
         expect(await difference(prefix, ...aggregates("rollup_day", "day"))).toEqual([]);
         expect(
           await difference(
             prefix,
-            "select equipment_id, first_ts, last_ts, last_centi, last_source from equipment where equipment_id like $PREFIX",
+            "select equipment_id, first_ts, last_ts, last_centi, last_source, reading_count from equipment where equipment_id like $PREFIX",
             `select distinct on (equipment_id) equipment_id, min(ts) over (partition by equipment_id), ts,
-               value_centi, source
+               value_centi, source, count(*) over (partition by equipment_id)
              from readings where equipment_id like $PREFIX order by equipment_id, ts desc`,
           ),
         ).toEqual([]);
