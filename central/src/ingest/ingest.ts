@@ -116,14 +116,21 @@ async function insertWithRollups(
       on conflict do nothing
       returning equipment_id, ts, value_centi
     ),
+    -- Each inserted row is aggregated once, into 10-minute groups; the hour and day levels are
+    -- aggregated from those (10-minute buckets counted from the epoch nest in UTC hours and days).
     -- The 10-minute level and each bucket's first and last reading serve the window queries
     -- (central/src/averages/rollup-levels.ts).
+    tens as (
+      select equipment_id, date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00') as bucket,
+        count(*) as count, sum(value_centi) as sum_centi, min(value_centi) as min_centi,
+        max(value_centi) as max_centi, sum(value_centi::numeric * value_centi) as sum_sq_centi,
+        min(ts) as first_ts, max(ts) as last_ts
+      from inserted group by 1, 2
+    ),
     tenmin as (
       insert into rollup_10min as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
         first_ts, last_ts)
-      select equipment_id, date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00'), count(*), sum(value_centi), min(value_centi),
-        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
-      from inserted group by 1, 2 order by 1, 2
+      select * from tens order by equipment_id, bucket
       on conflict (equipment_id, bucket) do update set
         count = r.count + excluded.count,
         sum_centi = r.sum_centi + excluded.sum_centi,
@@ -136,9 +143,9 @@ async function insertWithRollups(
     hour as (
       insert into rollup_hour as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
         first_ts, last_ts)
-      select equipment_id, date_trunc('hour', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
-        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
-      from inserted group by 1, 2 order by 1, 2
+      select equipment_id, date_trunc('hour', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
+        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+      from tens group by 1, 2 order by 1, 2
       on conflict (equipment_id, bucket) do update set
         count = r.count + excluded.count,
         sum_centi = r.sum_centi + excluded.sum_centi,
@@ -151,9 +158,9 @@ async function insertWithRollups(
     day as (
       insert into rollup_day as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
         first_ts, last_ts)
-      select equipment_id, date_trunc('day', ts, 'UTC'), count(*), sum(value_centi), min(value_centi),
-        max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
-      from inserted group by 1, 2 order by 1, 2
+      select equipment_id, date_trunc('day', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
+        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+      from tens group by 1, 2 order by 1, 2
       on conflict (equipment_id, bucket) do update set
         count = r.count + excluded.count,
         sum_centi = r.sum_centi + excluded.sum_centi,
