@@ -50,9 +50,15 @@ describe("chaos", () => {
     expect(report.proxy).toMatchObject({ cut: 1, stall: 1, reset: 1 });
 
     // Every acknowledged reading is at central, with its value.
-    expect(missingOrDifferent(published.acked, central.readings)).toEqual([]);
+    expect({
+      missing: countMissing(published.acked, central.readings),
+      examples: missingOrDifferent(published.acked, central.readings, 5),
+    }).toEqual({ missing: 0, examples: [] });
     // Exactly once: no identity stored twice, and the rollups and counters counted each once.
-    expect(central.rows).toBe(central.readings.size);
+    expect({ rows: central.rows, identities: central.readings.size }).toEqual({
+      rows: central.readings.size,
+      identities: central.readings.size,
+    });
     expect(central.rollupCount).toBe(central.rows);
     expect(central.edges.get("site-chaos")).toMatchObject({
       readingsTotal: central.rows,

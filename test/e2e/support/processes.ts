@@ -65,7 +65,7 @@ export function defineChild(options: ChildOptions): Child {
       const reap = () => started.kill("SIGKILL");
       process.once("exit", reap);
       started.once("exit", () => process.off("exit", reap));
-      const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+      const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
       for (;;) {
         if (started.exitCode !== null || started.signalCode !== null) {
           throw new Error(
