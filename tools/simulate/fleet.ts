@@ -27,6 +27,8 @@ export interface FleetOptions {
   siteOffsetMinutes: number;
   /** New connections per second while the fleet comes up (a whole site reconnecting at once is a storm). */
   connectRate: number;
+  /** At most this many logins waiting for their CONNACK at once. */
+  maxPendingConnects: number;
   /** Fraction of readings sent malformed, to show the edge's quarantine (0 by default). */
   invalidFraction: number;
   /** Each reading a silent device measured but did not send: the vendor backfill file's rows. */
@@ -108,7 +110,17 @@ export function startFleet(options: FleetOptions): Fleet {
     };
   });
 
+  // Logins waiting for their CONNACK. A real fleet coming back after a site outage is paced by its
+  // devices' back-off; without a cap, a generator opening hundreds of logins at once on a loaded
+  // machine makes them time out (each first login costs the edge a scrypt) and measures itself.
+  let pending = 0;
   const connect = (member: Member) => {
+    pending += 1;
+    let counted = true;
+    const settled = () => {
+      if (counted) pending -= 1;
+      counted = false;
+    };
     const client = mqtt.connect(options.url, {
       clientId: `sim-${member.login.id}`,
       ...(member.login.password === undefined
@@ -122,12 +134,14 @@ export function startFleet(options: FleetOptions): Fleet {
       queueQoSZero: false,
     });
     client.on("connect", () => {
+      settled();
       if (member.started) counters.reconnects += 1;
       member.started = true;
       member.online = true;
       counters.connected += 1;
     });
     client.on("close", () => {
+      settled();
       if (member.online) counters.connected -= 1;
       member.online = false;
     });
@@ -135,10 +149,13 @@ export function startFleet(options: FleetOptions): Fleet {
     member.client = client;
   };
 
-  // Bring the fleet up at connectRate, then publish on a shared schedule.
+  // Bring the fleet up at connectRate with at most maxPendingConnects logins outstanding, then
+  // publish on a shared schedule.
   let connectedSoFar = 0;
   const connector = setInterval(() => {
-    const upTo = Math.min(members.length, connectedSoFar + Math.max(1, Math.round(options.connectRate / 20)));
+    const room = Math.max(0, options.maxPendingConnects - pending);
+    const step = Math.min(room, Math.max(1, Math.round(options.connectRate / 20)));
+    const upTo = Math.min(members.length, connectedSoFar + step);
     for (; connectedSoFar < upTo; connectedSoFar++) connect(members[connectedSoFar] as Member);
     if (connectedSoFar >= members.length) clearInterval(connector);
   }, 50);

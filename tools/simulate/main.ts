@@ -130,6 +130,7 @@ async function run(argv: string[]): Promise<number> {
       rate: options.rate,
       qos: options.qos as 0 | 1 | 2,
       connectRate: options["connect-rate"],
+      maxPendingConnects: options["max-pending"],
       invalidFraction: options.invalid,
       durationMs: options.duration,
       progressOut: process.stderr,

@@ -21,7 +21,8 @@ readings until Ctrl-C or --duration; progress shows on the terminal.
   --credentials FILE   device passwords, JSON {"id": "password"} (default DATA/simulate/devices.json);
                        devices missing from it are registered in the edge's registry at DATA/edge
   --edge-data-dir DIR  the edge data directory to register devices in (default DATA/edge)
-  --connect-rate N     new connections per second while the fleet comes up (default 500)
+  --connect-rate N     new connections per second while the fleet comes up (default 300)
+  --max-pending N      at most N logins waiting for their CONNACK at once (default 400)
   --faults X           multiply fault rates (silences, stuck values, spikes) by X; 0 turns them off
   --invalid F          fraction of readings sent malformed, to see the quarantine (default 0)
   --seed S             the fleet's seed: same seed, same values (default plantlink)
@@ -101,7 +102,11 @@ const schema = z.object({
   anonymous: z.boolean().default(false),
   credentials: z.string().optional(),
   "edge-data-dir": z.string().optional(),
-  "connect-rate": number("--connect-rate expects a number > 0", (n) => n > 0).default(500),
+  "connect-rate": number("--connect-rate expects a number > 0", (n) => n > 0).default(300),
+  "max-pending": number(
+    "--max-pending expects a whole number ≥ 1",
+    (n) => Number.isInteger(n) && n >= 1,
+  ).default(400),
   faults: number("--faults expects a number ≥ 0", (n) => n >= 0).default(1),
   invalid: number("--invalid expects a fraction 0-1", (n) => n >= 0 && n <= 1).default(0),
   seed: z.string().default("plantlink"),
@@ -139,6 +144,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         credentials: text,
         "edge-data-dir": text,
         "connect-rate": text,
+        "max-pending": text,
         faults: text,
         invalid: text,
         seed: text,

@@ -29,6 +29,8 @@ export interface LiveSpec extends FleetSpec {
   rate: number;
   qos: 0 | 1 | 2;
   connectRate: number;
+  /** Logins waiting for their CONNACK at most (default 400). */
+  maxPendingConnects?: number | undefined;
   invalidFraction: number;
   /** Stop after this long; undefined runs until `signal` aborts. */
   durationMs?: number | undefined;
@@ -104,6 +106,7 @@ export async function simulateLive(spec: LiveSpec, signal: AbortSignal): Promise
     faults: scaleFaults(DEFAULT_FAULTS, spec.faults),
     siteOffsetMinutes: spec.siteOffsetMinutes,
     connectRate: spec.connectRate,
+    maxPendingConnects: spec.maxPendingConnects ?? 400,
     invalidFraction: spec.invalidFraction,
     // Live back-pressure on the CSV is not worth stalling the fleet for: a few KB a second at most.
     ...(csv ? { onSkipped: (row) => void csv.add(row) } : {}),
