@@ -74,11 +74,11 @@ export function createReadingValidator(options: ValidationOptions = {}): Reading
       }
       const readings: Reading[] = [];
       const bad: Rejection[] = [];
-      input.forEach((item, index) => {
-        const result = one(item);
+      for (let index = 0; index < input.length; index++) {
+        const result = one(input[index]);
         if (result.ok) readings.push(result.reading);
-        else bad.push(...result.rejections.map((r) => ({ index, ...r })));
-      });
+        else for (const r of result.rejections) bad.push({ index, ...r });
+      }
       return { readings, rejections: bad };
     },
   };

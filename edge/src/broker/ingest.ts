@@ -20,11 +20,12 @@
  * speaks MQTT 3.1/3.1.1 only, so there are no MQTT 5 reason codes to send (see README).
  * test/buffer.kill9.test.ts proves the order whatever a later aedes changes.
  */
-import { equipmentIdProblem } from "@plantlink/shared";
+import { equipmentIdProblem, type Reading } from "@plantlink/shared";
 import type { Client, PublishPacket } from "aedes";
 import type { Logger } from "pino";
-import type { GroupCommit } from "../buffer/group-commit.ts";
-import { TopicNotAllowedError } from "../errors.ts";
+import type { CommitRequest, GroupCommit } from "../buffer/group-commit.ts";
+import type { QuarantineEntry } from "../buffer/quarantine.ts";
+import { type CommitFailedError, type Refusal, TopicNotAllowedError } from "../errors.ts";
 import type { EdgeMetrics } from "../status/metrics.ts";
 import type { BrokerAuth } from "./auth.ts";
 import { type PayloadRules, readPayload, topicEquipmentId } from "./payload.ts";
@@ -50,6 +51,31 @@ export interface PublishGateOptions {
   durable?: boolean;
 }
 
+/**
+ * One publish waiting in the group commit. A class, not an object literal with a closure: this is
+ * created once per MQTT message, and under tsx each closure also gets its name defined (keepNames).
+ */
+class PublishCommit implements CommitRequest {
+  readonly source = "mqtt" as const;
+  constructor(
+    readonly readings: Reading[],
+    readonly quarantine: QuarantineEntry[],
+    private readonly metrics: EdgeMetrics,
+    private readonly callback: (error?: Error | null) => void,
+  ) {}
+
+  done(error: Refusal | CommitFailedError | null): void {
+    if (error) {
+      this.metrics.refused.inc({ source: "mqtt", reason: error.code });
+      this.callback(error);
+      return;
+    }
+    for (const q of this.quarantine) this.metrics.quarantined.inc({ source: "mqtt", reason: q.reasonCode });
+    // The transaction holding these readings has returned: aedes may now write the PUBACK/PUBREC.
+    this.callback(null);
+  }
+}
+
 export function createPublishGate(options: PublishGateOptions): AuthorizePublish {
   const { auth, groupCommit, rules, metrics, logger } = options;
   const durable = options.durable ?? true;
@@ -66,21 +92,7 @@ export function createPublishGate(options: PublishGateOptions): AuthorizePublish
       { topic: packet.topic, topicId, payload, client: who?.kind === "device" ? who.id : undefined },
       rules,
     );
-    groupCommit.submit({
-      source: "mqtt",
-      readings: contents.readings,
-      quarantine: contents.quarantine,
-      done(error) {
-        if (error) {
-          metrics.refused.inc({ source: "mqtt", reason: error.code });
-          callback(error);
-          return;
-        }
-        for (const q of contents.quarantine)
-          metrics.quarantined.inc({ source: "mqtt", reason: q.reasonCode });
-        callback(null);
-      },
-    });
+    groupCommit.submit(new PublishCommit(contents.readings, contents.quarantine, metrics, callback));
   };
 
   return (client, packet, callback) => {
