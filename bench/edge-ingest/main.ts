@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -123,7 +123,7 @@ const devices: Device[] = Array.from({ length: connections }, (_, i) => ({
   password: generatePassword(),
 }));
 console.log(
-  `${connections} devices, ${inFlight} in flight each, ${count} acknowledged publishes per run (max ${maxSeconds} s)\n`,
+  `${connections} devices, ${inFlight} in flight each, ${count} acknowledged publishes per run (max ${maxSeconds} s); load average ${loadavg()[0]?.toFixed(1)} at start\n`,
 );
 const templateDir = await template(devices);
 const results: Awaited<ReturnType<typeof runMode>>[] = [];
@@ -143,6 +143,10 @@ try {
   rmSync(templateDir, { recursive: true, force: true });
 }
 
+const connect = results.map((r) => r.connectSeconds);
+console.log(
+  `\n${connections} devices connected (CONNECT and password check) in ${Math.min(...connect).toFixed(1)}–${Math.max(...connect).toFixed(1)} s per run; load average ${loadavg()[0]?.toFixed(1)} at the end.\n`,
+);
 const best = (mode: string) => results.filter((r) => r.mode === mode).sort((a, b) => b.rate - a.rate)[0];
 const baseline = best("off");
 const label: Record<string, string> = {
@@ -151,14 +155,14 @@ const label: Record<string, string> = {
   off: "durability hook off (baseline)",
 };
 console.log(
-  "| edge | acked readings/s | × baseline | ack p50 | ack p99 | event-loop p99 | edge CPU | readings/commit |",
+  "| edge | acked readings/s | × baseline | ack p50 | ack p99 | event-loop p99 | edge CPU | CPU µs/reading | readings/commit |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const mode of modes) {
   const r = best(mode);
   if (!r) continue;
   const ratio = baseline ? (r.rate / baseline.rate).toFixed(2) : "–";
   console.log(
-    `| ${label[mode] ?? mode} | ${Math.round(r.rate).toLocaleString("en-US")} | ${ratio} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.loopP99.toFixed(1)} ms | ${Math.round(r.cpu)} % | ${r.mode === "off" ? "–" : Math.round(r.meanBatch)} |`,
+    `| ${label[mode] ?? mode} | ${Math.round(r.rate).toLocaleString("en-US")} | ${ratio} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.loopP99.toFixed(1)} ms | ${Math.round(r.cpu)} % | ${(((r.cpu / 100) * r.seconds * 1e6) / r.acked).toFixed(1)} | ${r.mode === "off" ? "–" : Math.round(r.meanBatch)} |`,
   );
 }
