@@ -60,8 +60,9 @@ export function createPruner(options: PrunerOptions): Pruner {
   function tick() {
     timer = undefined;
     const rows = run();
-    // A full chunk means more is waiting: continue soon, yielding to ingest in between.
-    schedule(rows >= chunkRows ? 20 : intervalMs);
+    // A full chunk means more is waiting: continue soon, yielding to ingest in between. While the
+    // edge refuses readings, look every second: the forwarder may have synced room since.
+    schedule(rows >= chunkRows ? 20 : capacity.figures().refusing ? 1000 : intervalMs);
   }
 
   schedule(intervalMs);
