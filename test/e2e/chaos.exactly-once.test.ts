@@ -2,6 +2,11 @@
  * Guarantee 2 (DESIGN.md §5), end to end: every reading the edge acknowledged reaches central exactly
  * once, through SIGKILLs of the edge and of central and a link that is cut, stalled, reset and loses
  * answers. The long version is `pnpm bench chaos --minutes N`.
+ *
+ * It fails when the promise breaks — both were tried: with the forwarder marking a batch synced before
+ * central's 2xx, acknowledged readings were missing after the run; with central's identity dedupe
+ * removed (readings_pkey dropped), 558 readings were stored twice (37,638 rows for 37,080 identities).
+ * About 45 s on an idle 2-core machine; the timeout leaves room for a loaded one.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,5 +80,5 @@ describe("chaos", () => {
       `[chaos] acked ${published.acked.size}, published ${published.attempted.size}, central ${central.rows} rows ` +
         `in ${central.edges.get("site-chaos")?.batches} batches, edge buffer ${edge.rows} rows, drain ${report.drainMs} ms`,
     );
-  }, 120_000);
+  }, 300_000);
 });

@@ -7,6 +7,9 @@ export default defineProject({
     name: "e2e",
     include: ["**/*.test.ts"],
     globalSetup: ["../../central/test/support/global-setup.ts"],
+    // Each file starts PostgreSQL databases, centrals, edges and MQTT clients, and several measure time
+    // (timeouts, drain progress): one file at a time keeps them from starving each other on 2 cores.
+    fileParallelism: false,
     testTimeout: 90_000,
     hookTimeout: 60_000,
   },

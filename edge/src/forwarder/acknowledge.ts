@@ -1,10 +1,13 @@
 /**
- * Readings central refused inside a 2xx (e.g. a timestamp beyond central's clock skew) become
- * quarantine entries with central's reason, so they are visible and replayable at the edge rather
- * than retried forever or dropped.
+ * What central's 2xx does to the buffer, in one SQLite transaction: the readings central rejected (e.g.
+ * a timestamp beyond its clock skew) go to the quarantine with central's reason — visible and
+ * replayable here instead of retried forever or dropped — and the whole batch is marked synced. One
+ * transaction, so a crash leaves either both or neither, and a resend finds the same state.
  */
 import type { IngestAnswer } from "@plantlink/shared";
-import type { QuarantineEntry } from "../buffer/quarantine.ts";
+import type { ReadingBuffer } from "../buffer/buffer.ts";
+import type { Db } from "../buffer/database.ts";
+import type { Quarantine, QuarantineEntry } from "../buffer/quarantine.ts";
 import type { Batch } from "./batch.ts";
 
 export function rejectionEntries(batch: Batch, answer: IngestAnswer, centralUrl: string): QuarantineEntry[] {
@@ -32,4 +35,25 @@ export function rejectionEntries(batch: Batch, answer: IngestAnswer, centralUrl:
     });
   }
   return entries;
+}
+
+/** Quarantines the rejected readings and marks the batch synced; returns how many were quarantined. */
+export function acknowledgeBatch(
+  parts: { db: Db; buffer: ReadingBuffer; quarantine: Quarantine },
+  batch: Batch,
+  answer: IngestAnswer,
+  centralUrl: string,
+  at: number,
+): number {
+  const entries = rejectionEntries(batch, answer, centralUrl);
+  parts.db
+    .transaction(() => {
+      if (entries.length > 0) parts.quarantine.add(entries, at);
+      parts.buffer.markSynced(
+        batch.readings.map((r) => r.seq),
+        at,
+      );
+    })
+    .immediate();
+  return entries.length;
 }

@@ -15,13 +15,13 @@ import type { Logger } from "pino";
 import type { ReadingBuffer } from "../buffer/buffer.ts";
 import type { Db } from "../buffer/database.ts";
 import type { Quarantine } from "../buffer/quarantine.ts";
-import { createBackoff } from "./backoff.ts";
-import { type Batch, type BatchLimits, encodeBatch, type Lane, splitBatch } from "./batch.ts";
+import { acknowledgeBatch } from "./acknowledge.ts";
+import { type Batch, type BatchLimits, encodeBatch, splitBatch } from "./batch.ts";
 import type { CentralClient, SendOutcome } from "./client.ts";
 import { createLanes } from "./lanes.ts";
 import { createRateMeter } from "./rate.ts";
-import { rejectionEntries } from "./rejections.ts";
-import type { ForwarderObserver, ForwarderState, ForwarderStatus, ForwarderTotals } from "./status.ts";
+import { createRetryGate } from "./retry.ts";
+import { emptyTotals, type ForwarderObserver, type ForwarderState, type ForwarderStatus } from "./status.ts";
 
 export interface ForwarderSettings {
   edgeId: string;
@@ -62,38 +62,22 @@ export interface Forwarder {
 
 export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps): Forwarder {
   const { buffer, db, quarantine, client, log, now } = deps;
-  const backoff = createBackoff({
+  const gate = createRetryGate({
     baseMs: settings.backoffBaseMs,
     capMs: settings.backoffCapMs,
     random: deps.random,
+    now,
   });
   const lanes = createLanes({ buffer, blockSize: settings.maxReadings, liveWindow: settings.maxReadings });
   const rate = createRateMeter({ windowMs: 10_000, now });
   const limits: BatchLimits = { maxReadings: settings.maxReadings, maxBytes: settings.maxBytes };
   const inFlight = new Map<Batch, Promise<void>>();
-  /** Batches that failed (or were split), waiting to go again, oldest first. */
-  let retries: Batch[] = [];
-  const totals: ForwarderTotals = {
-    batches: 0,
-    readings: 0,
-    inserted: 0,
-    duplicates: 0,
-    conflicts: 0,
-    rejected: 0,
-    bytesSent: 0,
-    failures: 0,
-    splits: 0,
-  };
+  const totals = emptyTotals();
   let lastSyncAt = buffer.stats().lastSyncAt;
   let lastError: ForwarderStatus["lastError"];
   let stopped: ForwarderStatus["stopped"];
   let closed = false;
-  /** After a failure: one batch at a time until one gets through. */
-  let probing = false;
-  let pausedUntil = 0;
-  /** Bumped at each failure; a batch sent before it failing too is the same outage, not a new one. */
-  let failureEpoch = 0;
-  const epochOf = new WeakMap<Batch, number>();
+  const stampOf = new WeakMap<Batch, number>();
   let timer: NodeJS.Timeout | undefined;
   let pumping = false;
 
@@ -106,33 +90,23 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     }, ms);
   };
 
-  const insertRetry = (...batches: Batch[]) => {
-    retries = [...batches, ...retries].sort((a, b) => (a.readings[0]?.seq ?? 0) - (b.readings[0]?.seq ?? 0));
-  };
-
-  const takeRetry = (lane: Lane): Batch | undefined => {
-    const index = retries.findIndex((b) => b.lane === lane);
-    if (index < 0) return undefined;
-    return retries.splice(index, 1)[0];
-  };
-
   const pick = (): Batch | undefined => {
     lanes.considerLive(limits.maxReadings * settings.maxInFlight, settings.liveLagMs, now());
     const liveBusy = [...inFlight.keys()].some((b) => b.lane === "live");
     if (lanes.state().live && !liveBusy) {
-      const live = takeRetry("live") ?? lanes.next("live", limits);
+      const live = lanes.next("live", limits);
       if (live) return live;
     }
-    return retries.shift() ?? lanes.next("backlog", limits);
+    return lanes.next("backlog", limits);
   };
 
   function pump() {
     if (closed || stopped || pumping) return;
-    const wait = pausedUntil - now();
+    const wait = gate.waitMs();
     if (wait > 0) return schedule(wait);
     pumping = true;
     try {
-      while (inFlight.size < (probing ? 1 : settings.maxInFlight)) {
+      while (inFlight.size < gate.allowance(settings.maxInFlight)) {
         const batch = pick();
         if (!batch) break;
         start(batch);
@@ -147,7 +121,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
   }
 
   function start(batch: Batch) {
-    epochOf.set(batch, failureEpoch);
+    stampOf.set(batch, gate.stamp());
     const work = send(batch).finally(() => {
       inFlight.delete(batch);
       deps.observer?.inFlight(inFlight.size);
@@ -188,7 +162,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       case "too_large": {
         const halves = splitBatch(batch);
         if (!halves) {
-          insertRetry(batch);
+          lanes.requeue(batch);
           return refuse(batch, 413, `central refuses even a single reading as too large: ${outcome.detail}`);
         }
         totals.splits += 1;
@@ -197,11 +171,11 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
         limits.maxReadings = Math.max(1, Math.min(limits.maxReadings, halves[0].readings.length));
         limits.maxBytes = Math.max(1024, Math.min(limits.maxBytes, halves[0].itemBytes));
         log.warn({ msg: "central refused a batch as too large; split it", batchId: batch.id, ...limits });
-        insertRetry(...halves);
+        lanes.requeue(...halves);
         return;
       }
       case "auth": {
-        insertRetry(batch);
+        lanes.requeue(batch);
         if (stopped) return;
         stopped = {
           code: outcome.status === 401 ? "unauthorized" : "forbidden",
@@ -224,17 +198,17 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
         return;
       }
       case "refused":
-        insertRetry(batch);
+        lanes.requeue(batch);
         return refuse(batch, outcome.status, outcome.detail);
       case "retry":
-        insertRetry(batch);
+        lanes.requeue(batch);
         return fail({ code: outcome.code, detail: outcome.detail }, batch, outcome.retryAfterMs);
     }
   }
 
   function succeed(batch: Batch, answer: IngestAnswer, seconds: number) {
     if (answer.received !== batch.readings.length) {
-      insertRetry(batch);
+      lanes.requeue(batch);
       return refuse(
         batch,
         200,
@@ -242,22 +216,15 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       );
     }
     const at = now();
-    const entries = rejectionEntries(batch, answer, settings.centralUrl);
+    let quarantined: number;
     try {
-      db.transaction(() => {
-        if (entries.length > 0) quarantine.add(entries, at);
-        buffer.markSynced(
-          batch.readings.map((r) => r.seq),
-          at,
-        );
-      }).immediate();
+      quarantined = acknowledgeBatch({ db, buffer, quarantine }, batch, answer, settings.centralUrl, at);
     } catch (error) {
       // Not marked: the batch goes again and central answers it from its record. Nothing is lost.
-      insertRetry(batch);
+      lanes.requeue(batch);
       return fail({ code: "buffer_write", detail: `marking a batch synced failed: ${String(error)}` }, batch);
     }
-    backoff.reset();
-    probing = false;
+    gate.succeeded();
     lastSyncAt = at;
     totals.batches += 1;
     totals.readings += batch.readings.length;
@@ -267,8 +234,8 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     totals.rejected += answer.rejected;
     rate.add(batch.readings.length);
     deps.observer?.synced(batch, answer, seconds);
-    if (entries.length > 0) {
-      log.warn({ msg: "central rejected readings; quarantined", batchId: batch.id, count: entries.length });
+    if (quarantined > 0) {
+      log.warn({ msg: "central rejected readings; quarantined", batchId: batch.id, count: quarantined });
     }
     log.debug({
       msg: "batch synced",
@@ -290,16 +257,11 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
   function fail(error: { code: string; detail: string }, batch: Batch | undefined, retryAfterMs?: number) {
     totals.failures += 1;
     deps.observer?.outcome(error.code);
-    const sameOutage = batch !== undefined && (epochOf.get(batch) ?? 0) < failureEpoch;
-    if (!sameOutage) {
-      failureEpoch += 1;
-      probing = true;
-      pausedUntil = now() + Math.max(backoff.next(), retryAfterMs ?? 0);
-    }
+    const newOutage = gate.failed(batch && stampOf.get(batch), retryAfterMs);
     const at = now();
     const changed = lastError?.code !== error.code;
     lastError = { code: error.code, message: error.detail, at };
-    if (!sameOutage) recordError(error.detail);
+    if (newOutage) recordError(error.detail);
     // One line per change of cause, not per attempt: an outage of hours must not flood the log.
     if (changed)
       log.warn({ msg: "sending to central failed; retrying", code: error.code, detail: error.detail });
@@ -310,10 +272,8 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     totals.failures += 1;
     batch.attempts += 1;
     deps.observer?.outcome(`http_${status}`);
-    failureEpoch += 1;
-    probing = true;
     // The same bytes will be refused again until someone fixes central or the edge: retry slowly.
-    pausedUntil = now() + settings.backoffCapMs;
+    gate.refused();
     const message = `central refused batch ${batch.id} (${status}): ${detail}`;
     lastError = { code: `http_${status}`, message, at: now() };
     recordError(message);
@@ -323,7 +283,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
   const state = (): ForwarderState => {
     if (closed) return "closed";
     if (stopped) return "stopped";
-    if (probing) return "retrying";
+    if (gate.probing()) return "retrying";
     return inFlight.size > 0 ? "sending" : "idle";
   };
 
@@ -337,9 +297,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       lastSyncAt,
       lastError,
       stopped,
-      retry: probing
-        ? { attempts: backoff.attempts(), nextAttemptAt: Math.max(pausedUntil, now()) }
-        : undefined,
+      retry: gate.probing() ? { attempts: gate.attempts(), nextAttemptAt: gate.nextAttemptAt() } : undefined,
       inFlight: inFlight.size,
       maxInFlight: settings.maxInFlight,
       drainRate: rate.perSecond(),

@@ -19,7 +19,13 @@ export interface LaneState {
 }
 
 export interface Lanes {
+  /**
+   * The next batch for `lane`: a batch waiting to be resent first (for the backlog lane, any lane's,
+   * oldest first), else new readings. Undefined when there is nothing to send.
+   */
   next(lane: Lane, limits: BatchLimits): Batch | undefined;
+  /** Batches that failed (or halves of a split one) go back, to be sent again before new readings. */
+  requeue(...batches: Batch[]): void;
   /**
    * Opens the live lane when the oldest unsent reading is older than `lagMs` and more is waiting than
    * one round of batches carries: then central is behind, not merely busy with a burst.
@@ -39,6 +45,12 @@ export interface LanesOptions {
 export function createLanes(options: LanesOptions): Lanes {
   const { buffer, blockSize, liveWindow } = options;
   const state: LaneState = { backlogCursor: 0, live: undefined };
+  let resend: Batch[] = [];
+  const firstSeq = (b: Batch) => b.readings[0]?.seq ?? 0;
+  const takeResend = (lane: Lane): Batch | undefined => {
+    const index = resend.findIndex((b) => b.lane === lane);
+    return index < 0 ? undefined : resend.splice(index, 1)[0];
+  };
 
   const nextBacklog = (limits: BatchLimits): Batch | undefined => {
     const live = state.live;
@@ -71,7 +83,11 @@ export function createLanes(options: LanesOptions): Lanes {
   };
 
   return {
-    next: (lane, limits) => (lane === "live" ? nextLive(limits) : nextBacklog(limits)),
+    next: (lane, limits) =>
+      lane === "live" ? (takeResend("live") ?? nextLive(limits)) : (resend.shift() ?? nextBacklog(limits)),
+    requeue(...batches) {
+      resend = [...batches, ...resend].sort((a, b) => firstSeq(a) - firstSeq(b));
+    },
     considerLive(roundReadings, lagMs, now) {
       if (state.live) return;
       const { lastSeq, watermark, oldestUnsynced } = buffer.stats();

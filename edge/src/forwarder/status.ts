@@ -59,6 +59,20 @@ export interface ForwarderObserver {
   inFlight(count: number): void;
 }
 
+export function emptyTotals(): ForwarderTotals {
+  return {
+    batches: 0,
+    readings: 0,
+    inserted: 0,
+    duplicates: 0,
+    conflicts: 0,
+    rejected: 0,
+    bytesSent: 0,
+    failures: 0,
+    splits: 0,
+  };
+}
+
 /** The status of an edge configured without a central to forward to. */
 export function disabledStatus(): ForwarderStatus {
   return {
@@ -74,17 +88,7 @@ export function disabledStatus(): ForwarderStatus {
     lanes: { backlogCursor: 0, live: undefined },
     limits: { maxReadings: 0, maxBytes: 0 },
     wire: { sent: 0, received: 0 },
-    totals: {
-      batches: 0,
-      readings: 0,
-      inserted: 0,
-      duplicates: 0,
-      conflicts: 0,
-      rejected: 0,
-      bytesSent: 0,
-      failures: 0,
-      splits: 0,
-    },
+    totals: emptyTotals(),
   };
 }
 
