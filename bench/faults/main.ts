@@ -6,7 +6,7 @@
  *
  *   pnpm bench faults [--minutes 10] [--only chaos,postgres,cap,csv] [--rate 1500] [--out docs/load-test]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +36,7 @@ const rate = Number(values.rate);
 const outDir = resolve(repoRoot, values.out ?? "docs/load-test");
 mkdirSync(outDir, { recursive: true });
 const workDir = mkdtempSync(join(tmpdir(), "plantlink-faults-"));
+chmodSync(workDir, 0o755); // each scenario's PostgreSQL runs as the postgres user and must reach its data
 console.log(
   `faults: ${[...only].join(", ")}; chaos ${values.minutes} min; ${rate} readings/s; ${machineLoad()} at start`,
 );

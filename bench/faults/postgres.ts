@@ -86,6 +86,10 @@ export async function postgresFault(
     await sleep(options.downSeconds * 1000);
     const okWhileDown = directAcked.size - okBeforeDown;
     await rig.db.startServer();
+    // A central that died with its database is a finding, not the end of the run: note it, start it
+    // again (as systemd would) and go on counting.
+    const centralDied = !rig.central.running();
+    if (centralDied) await rig.central.start();
     const upAt = (Date.now() - started) / 1000;
     const upMs = Date.now();
     const okAtUp = directAcked.size;
@@ -107,7 +111,7 @@ export async function postgresFault(
         lost,
         duplicated,
         recovery: `central answers 2xx again ${(directRecoveryMs / 1000).toFixed(1)} s after PostgreSQL is back; edge backlog drained ${(drainMs / 1000).toFixed(1)} s after the load stopped`,
-        notes: `${publishers.acked.size} via the edge, ${directAcked.size} direct; direct 2xx while down: ${okWhileDown}; direct failures (5xx, resets, timeouts): ${directFailed}`,
+        notes: `${centralDied ? "CENTRAL PROCESS EXITED while PostgreSQL was down (restarted by the bench); " : ""}${publishers.acked.size} via the edge, ${directAcked.size} direct; direct 2xx while down: ${okWhileDown}; direct failures (5xx, resets, timeouts): ${directFailed}`,
       },
       timeline: { points, downAt, upAt },
     };

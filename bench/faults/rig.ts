@@ -65,7 +65,8 @@ export async function startRig(
       // Short timeouts and backoff, as in the chaos test: recovery is measured, not the default backoff cap.
       PLANTLINK_FORWARD_BATCH_READINGS: "1000",
       PLANTLINK_FORWARD_CONNECT_TIMEOUT_MS: "1000",
-      PLANTLINK_FORWARD_REQUEST_TIMEOUT_MS: "5000",
+      // Generous: on a loaded machine central may take seconds per batch, and a timeout resends it.
+      PLANTLINK_FORWARD_REQUEST_TIMEOUT_MS: "30000",
       PLANTLINK_FORWARD_BACKOFF_BASE_MS: "100",
       PLANTLINK_FORWARD_BACKOFF_MAX_MS: "1000",
       PLANTLINK_FORWARD_LIVE_LAG_MS: "2000",
