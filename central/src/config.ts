@@ -5,6 +5,8 @@
  */
 import { envBytes, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
+import type { StatusThresholds } from "./equipment/status.ts";
+import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
 
 const optionalText = z
   .string()
@@ -50,8 +52,12 @@ export const centralEnvSchema = z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
+    ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
+    const statusProblem = statusThresholdsProblem(statusThresholdsFromEnv(env));
+    if (statusProblem)
+      ctx.addIssue({ code: "custom", path: ["PLANTLINK_STATUS_CRITICAL_SIGMA"], message: statusProblem });
     // A certificate without its key (or the reverse) is a half-done TLS set-up: refuse rather than
     // silently serving plain HTTP.
     if ((env.PLANTLINK_TLS_CERT === undefined) !== (env.PLANTLINK_TLS_KEY === undefined)) {
@@ -79,6 +85,8 @@ export interface CentralConfig {
   maxClockSkewMs: number;
   migrate: "auto" | "always" | "never";
   poolMax: number;
+  /** Each sensor's status thresholds (docs/status.md). */
+  statusThresholds: StatusThresholds;
 }
 
 /** Parses central's variables (the process's by default); throws a ConfigError naming each bad one. */
@@ -106,5 +114,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "always"
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
+    statusThresholds: statusThresholdsFromEnv(e),
   };
 }

@@ -73,6 +73,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       backfillMaxBytes: config.backfillMaxBytes,
       validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxClockSkewMs },
       readiness: createReadiness(sql),
+      statusThresholds: config.statusThresholds,
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Sql } from "postgres";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
 import type { Sessions } from "../dashboard/session.ts";
+import type { StatusThresholds } from "../equipment/status.ts";
 import type { CentralMetrics } from "../status/metrics.ts";
 import { UnauthorizedError } from "./problem.ts";
 
@@ -51,6 +52,8 @@ export interface Parts {
    * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.
    */
   sessions?: Sessions | undefined;
+  /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
+  statusThresholds?: StatusThresholds | undefined;
 }
 
 /** The caller of an authenticated route. Throws rather than returning undefined: a route that reads it

@@ -57,7 +57,8 @@ export function defineRoute<R extends RouteConfig>(definition: {
         ...route,
         responses: { ...authProblems, ...route.responses },
         security: [{ bearer: [] }],
-        description: `${route.description ?? ""}\n\nRoles: ${["admin", ...roles].join(", ")}.`.trim(),
+        description:
+          `${route.description ?? ""}\n\nRoles: ${[...new Set(["admin", ...roles])].join(", ")}.`.trim(),
         middleware,
       };
       app.openapi(documented, handler(parts));

@@ -4,8 +4,12 @@
  * The app registers, authenticates and documents them from here, and the auth-matrix test
  * (test/auth/auth.matrix.test.ts) walks this same list.
  */
+
+import { averagesRoutes } from "../averages/routes.ts";
 import { backfillRoutes } from "../backfill/routes.ts";
 import { edgesRoutes } from "../edges/routes.ts";
+import { limitsRoutes } from "../equipment/limits-routes.ts";
+import { equipmentRoutes } from "../equipment/routes.ts";
 import type { ApiRoute, RouteModule } from "./route.ts";
 import { edgeBatchRoutes } from "./routes/edge-batches.ts";
 import { readingsRoutes } from "./routes/readings.ts";
@@ -16,6 +20,9 @@ export const routeModules: readonly RouteModule[] = [
   readingsRoutes,
   edgesRoutes,
   backfillRoutes,
+  averagesRoutes,
+  equipmentRoutes,
+  limitsRoutes,
 ];
 
 export const apiRoutes: readonly ApiRoute[] = routeModules.flat();

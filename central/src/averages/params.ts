@@ -1,0 +1,60 @@
+/**
+ * The query parameters the read routes share, as zod schemas: parsed once at the boundary, each
+ * failure a 400 problem that names the allowed values (the app's validation hook words it).
+ */
+import { z } from "@hono/zod-openapi";
+import { equipmentIdProblem } from "@plantlink/shared";
+import { parseAt, WINDOW_NAMES } from "./windows.ts";
+
+export const windowParam = z.enum(WINDOW_NAMES, {
+  error: (issue) =>
+    `window must be one of ${WINDOW_NAMES.join(", ")}${issue.input === undefined ? "" : `, got ${JSON.stringify(issue.input)}`}`,
+});
+
+export const windowQuery = windowParam.openapi({
+  description: `readings with now − W < timestamp ≤ now; 1w = 7 × 24 h, 1m = 30 × 24 h`,
+  example: "24h",
+});
+
+export const atQuery = z
+  .string()
+  .superRefine((text, ctx) => {
+    const parsed = parseAt(text);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+  })
+  .optional()
+  .openapi({
+    description: "the window's end (`now`), RFC 3339 with an offset; default: the time of the request",
+    example: "2026-02-15T06:30:00Z",
+  });
+
+const equipmentId = z.string().superRefine((id, ctx) => {
+  const problem = equipmentIdProblem(id);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** Repeatable: `?equipmentId=A&equipmentId=B` arrives as an array, a single one as a string. */
+export const equipmentIdsQuery = z
+  .union([equipmentId, z.array(equipmentId).max(5000)])
+  .optional()
+  .openapi({
+    description: "only these sensors (repeat the parameter for several); default: all",
+    example: "EQ-00001",
+  });
+
+export function equipmentIdList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return [...new Set(typeof value === "string" ? [value] : value)];
+}
+
+/** The parsed `at`, or the clock. The schema has already refused an unparsable one. */
+export function atOrNow(at: string | undefined, now: () => number): number {
+  if (at === undefined) return now();
+  const parsed = parseAt(at);
+  if (!parsed.ok) throw new Error(`at was validated but does not parse: ${parsed.reason}`);
+  return parsed.ms;
+}
+
+export const equipmentIdPath = z.object({
+  id: equipmentId.openapi({ param: { name: "id", in: "path" }, example: "EQ-00001" }),
+});

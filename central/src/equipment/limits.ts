@@ -1,0 +1,154 @@
+/**
+ * Per-sensor limits (warning and critical bounds, an optional target), set by admins and read by
+ * everyone with a viewer token. Every change is kept in an audit trail with who made it and when, in
+ * the same transaction as the change, so the trail cannot miss one.
+ */
+import { centiToNumber } from "@plantlink/shared";
+import type { Sql } from "../db/connect.ts";
+import type { LimitsCenti } from "./status.ts";
+
+export const LIMIT_FIELDS = ["warningLow", "warningHigh", "criticalLow", "criticalHigh", "target"] as const;
+
+export const NO_LIMITS: LimitsCenti = {
+  warningLow: null,
+  warningHigh: null,
+  criticalLow: null,
+  criticalHigh: null,
+  target: null,
+};
+
+export interface LimitsChange {
+  at: Date;
+  by: string;
+  before: LimitsCenti;
+  after: LimitsCenti;
+}
+
+export interface StoredLimits {
+  equipmentId: string;
+  limits: LimitsCenti;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+  /** Newest first. */
+  history: LimitsChange[];
+}
+
+export class LimitsOrderError extends Error {
+  readonly code = "limits_out_of_order";
+}
+
+/**
+ * The bounds must nest: critical low ≤ warning low ≤ warning high ≤ critical high, for those set.
+ * Returns the reason when they do not, naming the pair.
+ */
+export function limitsOrderProblem(limits: LimitsCenti): string | undefined {
+  const order = ["criticalLow", "warningLow", "warningHigh", "criticalHigh"] as const;
+  for (let i = 0; i < order.length; i++) {
+    for (let j = i + 1; j < order.length; j++) {
+      const low = limits[order[i]!];
+      const high = limits[order[j]!];
+      if (low !== null && high !== null && low > high) {
+        return `${order[i]} (${centiToNumber(low)}) must not be above ${order[j]} (${centiToNumber(high)})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+interface LimitsRow {
+  warning_low_centi: number | null;
+  warning_high_centi: number | null;
+  critical_low_centi: number | null;
+  critical_high_centi: number | null;
+  target_centi: number | null;
+}
+
+const fromRow = (row: LimitsRow): LimitsCenti => ({
+  warningLow: row.warning_low_centi,
+  warningHigh: row.warning_high_centi,
+  criticalLow: row.critical_low_centi,
+  criticalHigh: row.critical_high_centi,
+  target: row.target_centi,
+});
+
+const HISTORY_SHOWN = 20;
+
+export async function readLimits(sql: Sql, equipmentId: string): Promise<StoredLimits> {
+  const [current, history] = await Promise.all([
+    sql<(LimitsRow & { updated_at: Date; updated_by: string })[]>`
+      select warning_low_centi, warning_high_centi, critical_low_centi, critical_high_centi, target_centi,
+        updated_at, updated_by
+      from equipment_limits where equipment_id = ${equipmentId}`,
+    sql<{ at: Date; by_name: string; before: LimitsCenti; after: LimitsCenti }[]>`
+      select at, by_name, before, after from equipment_limits_audit
+      where equipment_id = ${equipmentId} order by id desc limit ${HISTORY_SHOWN}`,
+  ]);
+  const row = current[0];
+  return {
+    equipmentId,
+    limits: row ? fromRow(row) : NO_LIMITS,
+    updatedAt: row?.updated_at ?? null,
+    updatedBy: row?.updated_by ?? null,
+    history: history.map((h) => ({ at: h.at, by: h.by_name, before: h.before, after: h.after })),
+  };
+}
+
+/**
+ * Replaces the sensor's limits (all unset clears them) and records the change. The row lock taken by
+ * `for update` orders concurrent changes of one sensor, so each audit entry's `before` is exactly the
+ * previous entry's `after`.
+ */
+export async function writeLimits(
+  sql: Sql,
+  equipmentId: string,
+  limits: LimitsCenti,
+  by: { tokenId: string; name: string },
+): Promise<StoredLimits> {
+  const problem = limitsOrderProblem(limits);
+  if (problem) throw new LimitsOrderError(problem);
+  await sql.begin(async (tx) => {
+    // Serialises the first write for a sensor too, when there is no row to lock yet.
+    await tx`select pg_advisory_xact_lock(hashtext('plantlink_limits'), hashtext(${equipmentId}))`;
+    const [old] = await tx<LimitsRow[]>`
+      select warning_low_centi, warning_high_centi, critical_low_centi, critical_high_centi, target_centi
+      from equipment_limits where equipment_id = ${equipmentId} for update`;
+    const before = old ? fromRow(old) : NO_LIMITS;
+    await tx`
+      insert into equipment_limits as l (equipment_id, warning_low_centi, warning_high_centi,
+        critical_low_centi, critical_high_centi, target_centi, updated_at, updated_by)
+      values (${equipmentId}, ${limits.warningLow}, ${limits.warningHigh}, ${limits.criticalLow},
+        ${limits.criticalHigh}, ${limits.target}, now(), ${by.name})
+      on conflict (equipment_id) do update set
+        warning_low_centi = excluded.warning_low_centi, warning_high_centi = excluded.warning_high_centi,
+        critical_low_centi = excluded.critical_low_centi, critical_high_centi = excluded.critical_high_centi,
+        target_centi = excluded.target_centi, updated_at = excluded.updated_at, updated_by = excluded.updated_by`;
+    await tx`
+      insert into equipment_limits_audit (equipment_id, by_token_id, by_name, before, after)
+      values (${equipmentId}, ${by.tokenId}, ${by.name}, ${tx.json(toJson(before))}, ${tx.json(toJson(limits))})`;
+  });
+  return readLimits(sql, equipmentId);
+}
+
+/** The limits map for many sensors at once (the averages answer's status), keyed by equipment id. */
+export async function limitsOf(
+  sql: Sql,
+  equipmentIds: readonly string[] | undefined,
+): Promise<Map<string, LimitsCenti>> {
+  const rows = await sql<(LimitsRow & { equipment_id: string })[]>`
+    select equipment_id, warning_low_centi, warning_high_centi, critical_low_centi, critical_high_centi, target_centi
+    from equipment_limits
+    ${equipmentIds ? sql`where equipment_id = any(${equipmentIds as string[]}::text[])` : sql``}`;
+  return new Map(rows.map((row) => [row.equipment_id, fromRow(row)]));
+}
+
+const toJson = (limits: LimitsCenti) => ({ ...limits });
+
+/** Hundredths to the API's numbers. */
+export function limitsToValues(limits: LimitsCenti): Record<(typeof LIMIT_FIELDS)[number], number | null> {
+  const out = {} as Record<(typeof LIMIT_FIELDS)[number], number | null>;
+  for (const field of LIMIT_FIELDS) {
+    const value = limits[field];
+    out[field] = value === null ? null : centiToNumber(value);
+  }
+  return out;
+}
