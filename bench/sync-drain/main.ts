@@ -1,18 +1,20 @@
 /**
  * `pnpm bench sync-drain [--readings 2000000] [--sensors 2000] [--batch 5000] [--in-flight 4]
- *  [--gzip 6] [--sweep-readings 200000] [--no-sweep] [--no-baseline]`
+ *  [--gzip 6] [--rounds 4] [--sweep-readings 200000] [--sweep-batches 1000,5000,20000]
+ *  [--sweep-in-flight 1,2,4,8] [--no-sweep]`
  *
  * An edge buffer pre-filled with a backlog (2,000 sensors, one reading per sensor per second) drains
  * through the real forwarder to central on the same machine, over HTTPS with a private CA and gzip.
  * Prints readings/s, bytes per reading, and the CPU of each side (edge process, central process,
- * PostgreSQL). Beside it, in the same run: the baseline — the same batches pre-encoded and posted
- * straight to central with the same concurrency (no buffer reads, no marking), i.e. what central and
- * PostgreSQL can take; the ratio shows what the forwarder costs. Then a sweep of batch size × batches
- * in flight on a smaller backlog. Target: ≥ 40,000 readings/s, 20× a site's 2,000/s.
+ * PostgreSQL). Beside it, the baseline: the same batches pre-encoded and posted straight to a second
+ * central with the same concurrency (no buffer reads, no marking) — what central and PostgreSQL take.
+ * The machine is shared and its load swings, so the backlog drains in `--rounds` slices, each slice
+ * once through the forwarder and once as the baseline, and each adds up its own. Then a sweep of
+ * batch size × batches in flight on a smaller backlog. Target: ≥ 40,000 readings/s, 20× a site.
  */
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
@@ -20,7 +22,7 @@ import { encodeBatch, takeBatch } from "../../edge/src/forwarder/batch.ts";
 import { type CentralClient, createCentralClient } from "../../edge/src/forwarder/client.ts";
 import { startForwarder } from "../../edge/src/forwarder/forwarder.ts";
 import { ownCpuSeconds, treeCpuSeconds } from "./cpu.ts";
-import { EDGE_ID, type Rig, startRig } from "./rig.ts";
+import { type CentralUnderTest, EDGE_ID, type Rig, startRig } from "./rig.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,38 +31,45 @@ const { values } = parseArgs({
     batch: { type: "string", default: "5000" },
     "in-flight": { type: "string", default: "4" },
     gzip: { type: "string", default: "6" },
+    rounds: { type: "string", default: "4" },
     "sweep-readings": { type: "string", default: "200000" },
     "sweep-batches": { type: "string", default: "1000,5000,20000" },
-    "sweep-in-flight": { type: "string", default: "1,4,8" },
+    "sweep-in-flight": { type: "string", default: "1,2,4,8" },
     "no-sweep": { type: "boolean", default: false },
-    "no-baseline": { type: "boolean", default: false },
   },
 });
 const readings = Number(values.readings);
-const sensors = Number(values.sensors);
 const gzipLevel = Number(values.gzip);
+const rounds = Math.max(1, Number(values.rounds));
 const log = pino({ level: "warn" });
 
 interface Config {
   batch: number;
   inFlight: number;
-  count: number;
 }
 
-interface Result extends Config {
-  label: string;
+interface Tally {
+  count: number;
   seconds: number;
-  rate: number;
-  wirePerReading: number;
-  bodyPerReading: number;
+  wire: number;
+  body: number;
   cpu: { edge: number; central: number; pg: number };
   failures: number;
 }
 
-const client = (rig: Rig, url: string, token: string, inFlight: number): CentralClient =>
+const emptyTally = (): Tally => ({
+  count: 0,
+  seconds: 0,
+  wire: 0,
+  body: 0,
+  cpu: { edge: 0, central: 0, pg: 0 },
+  failures: 0,
+});
+
+const clientFor = (rig: Rig, central: CentralUnderTest, inFlight: number): CentralClient =>
   createCentralClient({
-    url,
-    token,
+    url: central.url,
+    token: central.token,
     ca: readFileSync(rig.pki.ca.cert),
     clientCert: undefined,
     connections: inFlight,
@@ -68,44 +77,52 @@ const client = (rig: Rig, url: string, token: string, inFlight: number): Central
     requestTimeoutMs: 120_000,
   });
 
-async function measure(rig: Rig, label: string, config: Config, work: (c: CentralClient) => Promise<number>) {
-  rig.resetSync(config.count);
-  const central = await rig.central(label);
-  const http = client(rig, central.url, central.token, config.inFlight);
-  const centralPid = central.pid() ?? 0;
+/** Runs `work` against `central`, adding its time, CPU of each side and bytes to `tally`. */
+async function measured(
+  rig: Rig,
+  central: CentralUnderTest,
+  config: Config,
+  count: number,
+  tally: Tally,
+  work: (client: CentralClient) => Promise<{ failures: number; body: number }>,
+): Promise<void> {
+  const client = clientFor(rig, central, config.inFlight);
+  const pid = central.pid() ?? 0;
   const cpu = () => ({
     edge: ownCpuSeconds(),
-    central: treeCpuSeconds(centralPid),
+    central: treeCpuSeconds(pid),
     pg: rig.pgPid === undefined ? Number.NaN : treeCpuSeconds(rig.pgPid),
   });
   const before = cpu();
   const started = performance.now();
-  const failures = await work(http);
-  const seconds = (performance.now() - started) / 1000;
+  const { failures, body } = await work(client);
+  tally.seconds += (performance.now() - started) / 1000;
   const after = cpu();
-  const wire = http.wireBytes();
-  await http.close();
-  await central.stop();
-  return {
-    seconds,
-    failures,
-    wire,
-    cpu: {
-      edge: after.edge - before.edge,
-      central: after.central - before.central,
-      pg: after.pg - before.pg,
-    },
-  };
+  tally.count += count;
+  tally.wire += client.wireBytes().sent;
+  tally.body += body;
+  tally.failures += failures;
+  tally.cpu.edge += after.edge - before.edge;
+  tally.cpu.central += after.central - before.central;
+  tally.cpu.pg += after.pg - before.pg;
+  await client.close();
 }
 
-/** The forwarder draining the buffer: the figure this benchmark is about. */
-async function drain(rig: Rig, label: string, config: Config): Promise<Result> {
-  let bodyBytes = 0;
-  const m = await measure(rig, label, config, async (http) => {
+/** The forwarder drains seqs [first, last] of the buffer: the figure this benchmark is about. */
+function drain(
+  rig: Rig,
+  central: CentralUnderTest,
+  config: Config,
+  first: number,
+  last: number,
+  tally: Tally,
+) {
+  rig.unsyncRange(first, last);
+  return measured(rig, central, config, last - first + 1, tally, async (client) => {
     const forwarder = startForwarder(
       {
         edgeId: EDGE_ID,
-        centralUrl: "bench",
+        centralUrl: central.url,
         maxReadings: config.batch,
         maxBytes: config.batch * 200,
         maxInFlight: config.inFlight,
@@ -116,24 +133,28 @@ async function drain(rig: Rig, label: string, config: Config): Promise<Result> {
         pollMs: 50,
         closeGraceMs: 10_000,
       },
-      { ...rig.edge, client: http, log, now: Date.now, random: Math.random },
+      { ...rig.edge, client, log, now: Date.now, random: Math.random },
     );
     while (rig.edge.buffer.countUnsynced() > 0) await new Promise((r) => setTimeout(r, 20));
-    const status = forwarder.status();
-    bodyBytes = status.totals.bytesSent;
+    const { totals } = forwarder.status();
     await forwarder.close();
-    return status.totals.failures;
+    return { failures: totals.failures, body: totals.bytesSent };
   });
-  return result(label, config, m, bodyBytes);
 }
 
-/** The same batches, pre-encoded, posted straight to central: what central and PostgreSQL can take. */
-async function baseline(rig: Rig, label: string, config: Config): Promise<Result> {
-  rig.resetSync(config.count);
+/** Seqs [first, last] as the forwarder would batch them, pre-encoded, posted straight to central. */
+async function baseline(
+  rig: Rig,
+  central: CentralUnderTest,
+  config: Config,
+  first: number,
+  last: number,
+  tally: Tally,
+) {
+  rig.unsyncRange(first, last);
   const bodies: Buffer[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const rows = rig.edge.buffer.readUnsynced({ afterSeq, limit: config.batch });
+  for (let after = first - 1; ; ) {
+    const rows = rig.edge.buffer.readUnsynced({ afterSeq: after, limit: config.batch });
     const batch = takeBatch(
       rows,
       "backlog",
@@ -141,102 +162,91 @@ async function baseline(rig: Rig, label: string, config: Config): Promise<Result
       config.batch,
     );
     if (!batch) break;
-    afterSeq = batch.readings[batch.readings.length - 1]?.seq ?? afterSeq;
+    after = batch.readings[batch.readings.length - 1]?.seq ?? after;
     bodies.push(await encodeBatch(batch, { edgeId: EDGE_ID, backlog: 0, oldestUnsyncedMs: 0 }, gzipLevel));
   }
-  const bodyBytes = bodies.reduce((n, b) => n + b.byteLength, 0);
-  const m = await measure(rig, label, config, async (http) => {
+  await measured(rig, central, config, last - first + 1, tally, async (client) => {
     let next = 0;
     let failures = 0;
     const worker = async () => {
-      for (let i = next++; i < bodies.length; i = next++) {
-        const body = bodies[i];
-        if (!body) break;
-        for (;;) {
-          const outcome = await http.send(body);
-          if (outcome.kind === "ok") break;
-          failures += 1;
-        }
+      for (let body = bodies[next++]; body; body = bodies[next++]) {
+        while ((await client.send(body)).kind !== "ok") failures += 1;
       }
     };
     await Promise.all(Array.from({ length: config.inFlight }, worker));
-    return failures;
+    return { failures, body: bodies.reduce((n, b) => n + b.byteLength, 0) };
   });
-  return result(label, config, m, bodyBytes);
 }
 
-function result(
-  label: string,
-  config: Config,
-  m: { seconds: number; failures: number; wire: { sent: number }; cpu: Result["cpu"] },
-  bodyBytes: number,
-): Result {
-  return {
-    ...config,
-    label,
-    seconds: m.seconds,
-    rate: config.count / m.seconds,
-    wirePerReading: m.wire.sent / config.count,
-    bodyPerReading: bodyBytes / config.count,
-    cpu: m.cpu,
-    failures: m.failures,
-  };
-}
-
-const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
-const perMillion = (seconds: number, count: number) =>
+const n0 = (n: number) => Math.round(n).toLocaleString("en-US");
+const per1M = (seconds: number, count: number) =>
   Number.isNaN(seconds) ? "n/a" : ((seconds / count) * 1e6).toFixed(1);
-
-function table(results: Result[]): string {
-  const head =
-    "| run | readings | batch | in flight | readings/s | s | wire B/reading | gzip body B/reading | CPU s per 1M: edge / central / PostgreSQL | failed attempts |\n" +
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |";
-  const rows = results.map(
-    (r) =>
-      `| ${r.label} | ${f0(r.count)} | ${f0(r.batch)} | ${r.inFlight} | **${f0(r.rate)}** | ${r.seconds.toFixed(1)} | ` +
-      `${r.wirePerReading.toFixed(1)} | ${r.bodyPerReading.toFixed(1)} | ` +
-      `${perMillion(r.cpu.edge, r.count)} / ${perMillion(r.cpu.central, r.count)} / ${perMillion(r.cpu.pg, r.count)} | ${r.failures} |`,
-  );
-  return [head, ...rows].join("\n");
-}
+const row = (label: string, config: Config, t: Tally) =>
+  `| ${label} | ${n0(t.count)} | ${n0(config.batch)} | ${config.inFlight} | **${n0(t.count / t.seconds)}** | ` +
+  `${t.seconds.toFixed(1)} | ${(t.wire / t.count).toFixed(1)} | ${(t.body / t.count).toFixed(1)} | ` +
+  `${per1M(t.cpu.edge, t.count)} / ${per1M(t.cpu.central, t.count)} / ${per1M(t.cpu.pg, t.count)} | ${t.failures} |`;
+const HEAD =
+  "| run | readings | batch | in flight | readings/s | s | wire B/reading | gzip body B/reading | CPU s per 1M readings: edge / central / PostgreSQL | failed attempts |\n" +
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |";
 
 const workDir = join(tmpdir(), `plantlink-bench-sync-drain-${process.pid}`);
-console.log(`filling an edge buffer with ${f0(readings)} readings of ${f0(sensors)} sensors…`);
-const rig = await startRig(workDir, { readings, sensors });
+console.log(`filling an edge buffer with ${n0(readings)} readings of ${n0(Number(values.sensors))} sensors…`);
+const rig = await startRig(workDir, { readings, sensors: Number(values.sensors) });
+const load = () => loadavg()[0]?.toFixed(1);
 try {
-  const main: Config = {
-    batch: Number(values.batch),
-    inFlight: Number(values["in-flight"]),
-    count: readings,
-  };
-  const results: Result[] = [];
-  results.push(await drain(rig, "forwarder (edge buffer → HTTPS → central)", main));
-  console.log(table(results));
-  if (!values["no-baseline"]) {
-    results.push(await baseline(rig, "baseline: pre-encoded batches posted straight", main));
-    const [ours, base] = results;
-    if (ours && base) console.log(`\nforwarder / baseline: ${(ours.rate / base.rate).toFixed(2)}`);
+  const main: Config = { batch: Number(values.batch), inFlight: Number(values["in-flight"]) };
+  const forwarderCentral = await rig.central("forwarder");
+  const baselineCentral = await rig.central("baseline");
+  const ours = emptyTally();
+  const base = emptyTally();
+  const loadBefore = load();
+  const slice = Math.ceil(readings / rounds);
+  for (let first = 1; first <= readings; first += slice) {
+    const last = Math.min(readings, first + slice - 1);
+    await drain(rig, forwarderCentral, main, first, last, ours);
+    await baseline(rig, baselineCentral, main, first, last, base);
+    console.log(
+      `  seqs ${n0(first)}–${n0(last)}: forwarder ${n0(ours.count / ours.seconds)}/s, baseline ${n0(base.count / base.seconds)}/s so far`,
+    );
   }
-  const target = 40_000;
   console.log(
-    `target ${f0(target)} readings/s (20× a site's 2,000/s): ${(results[0]?.rate ?? 0) >= target ? "met" : "NOT met"}\n`,
+    `\nload average ${loadBefore} → ${load()} on ${rig.pgPid ? "an embedded" : "DATABASE_URL's"} PostgreSQL\n`,
   );
+  console.log(HEAD);
+  console.log(row("forwarder: edge buffer → HTTPS → central", main, ours));
+  console.log(row("baseline: the same batches pre-encoded, posted straight", main, base));
+  const rate = ours.count / ours.seconds;
+  console.log(`\nforwarder / baseline: ${(rate / (base.count / base.seconds)).toFixed(2)}`);
+  console.log(`target 40,000 readings/s (20× a site's 2,000/s): ${rate >= 40_000 ? "met" : "NOT met"}`);
+  console.log(
+    `a day offline (172.8 M readings) drains in ${(172_800_000 / rate / 3600).toFixed(1)} h at this rate\n`,
+  );
+  await baselineCentral.stop();
+
   if (!values["no-sweep"]) {
     const count = Math.min(readings, Number(values["sweep-readings"]));
+    const rows: string[] = [];
     for (const batch of values["sweep-batches"].split(",").map(Number)) {
       for (const inFlight of values["sweep-in-flight"].split(",").map(Number)) {
-        results.push(await drain(rig, "sweep", { batch, inFlight, count }));
+        await forwarderCentral.truncate();
+        const tally = emptyTally();
+        await drain(rig, forwarderCentral, { batch, inFlight }, readings - count + 1, readings, tally);
+        rows.push(row("sweep", { batch, inFlight }, tally));
         console.log(
-          `  batch ${batch}, in flight ${inFlight}: ${f0(results[results.length - 1]?.rate ?? 0)} readings/s`,
+          `  batch ${n0(batch)}, in flight ${inFlight}: ${n0(tally.count / tally.seconds)} readings/s (load ${load()})`,
         );
       }
     }
+    console.log(`\n${HEAD}\n${rows.join("\n")}\n`);
   }
-  console.log(`\n${table(results)}\n`);
+  await forwarderCentral.stop();
   console.log(
-    `edge CPU is this process (forwarder + buffer); central is its node process; PostgreSQL is the`,
+    "edge CPU is this process (forwarder and buffer; the baseline's encoding is not timed); central is",
   );
-  console.log(`postmaster and its backends. Wire bytes are HTTP bytes sent (TLS framing adds ~0.2 %).`);
+  console.log(
+    "its node process; PostgreSQL is the postmaster and its backends. Wire bytes are HTTP bytes sent",
+  );
+  console.log("(TLS framing adds ~0.2 %).");
 } finally {
   await rig.close();
   await rm(workDir, { recursive: true, force: true });

@@ -15,25 +15,29 @@ import { createReadingBuffer, type ReadingBuffer } from "../../edge/src/buffer/b
 import { type Db, openDatabase } from "../../edge/src/buffer/database.ts";
 import { createQuarantine, type Quarantine } from "../../edge/src/buffer/quarantine.ts";
 import { makePki, type Pki } from "../../test/e2e/support/certs.ts";
-import { type Child, centralChild } from "../../test/e2e/support/processes.ts";
+import { centralChild } from "../../test/e2e/support/processes.ts";
 
 export const EDGE_ID = "bench-site";
+
+export interface CentralUnderTest {
+  pid: () => number | undefined;
+  url: string;
+  token: string;
+  /** Empties every table the ingest writes, so the next run inserts again (tokens stay). */
+  truncate(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface Rig {
   pki: Pki;
   /** The postmaster's pid, for CPU accounting; undefined on an external server. */
   pgPid: number | undefined;
   edge: { db: Db; buffer: ReadingBuffer; quarantine: Quarantine };
-  /** Starts central on a fresh database; returns it with an edge token for it. */
-  central(label: string): Promise<{
-    child: Child;
-    pid: () => number | undefined;
-    url: string;
-    token: string;
-    stop(): Promise<void>;
-  }>;
-  /** Makes the newest `count` readings unsynced again (and everything older synced). */
-  resetSync(count: number): void;
+  /** Starts central (HTTPS) on a fresh database of its own, with an edge token for it. */
+  central(label: string): Promise<CentralUnderTest>;
+  /** Makes readings with seq in [first, last] unsynced and every other reading synced. */
+  unsyncRange(first: number, last: number): void;
+  lastSeq(): number;
   close(): Promise<void>;
 }
 
@@ -103,7 +107,6 @@ export async function startRig(
       await admin.unsafe(`create database ${name} template ${prefix}_template`);
       const sql: Sql = connectDatabase(dbUrl(name), { max: 1 });
       const { token } = await createTokenStore(sql).create({ role: "edge", name: "bench", edgeId: EDGE_ID });
-      await sql.end();
       const port = await freePort();
       const child = centralChild({
         databaseUrl: dbUrl(name),
@@ -114,23 +117,32 @@ export async function startRig(
       });
       await child.start();
       return {
-        child,
         pid: child.pid,
         url: `https://127.0.0.1:${port}`,
         token,
+        truncate: async () => {
+          // Every table but the tokens, whatever the schema holds by now (it grows with other features).
+          const tables = await sql<{ name: string }[]>`
+            select quote_ident(tablename) as name from pg_tables
+            where schemaname = 'public' and tablename <> 'tokens'`;
+          await sql.unsafe(`truncate ${tables.map((t) => t.name).join(", ")}`);
+        },
         stop: async () => {
           await child.stop();
-          await admin.unsafe(`drop database if exists ${name} with (force)`);
+          await sql.end();
         },
       };
     },
-    resetSync(count) {
+    unsyncRange(first, last) {
       const top = buffer.stats().lastSeq;
       db.transaction(() => {
         db.prepare("DELETE FROM synced_ranges").run();
-        db.prepare("UPDATE sync_state SET watermark = ?").run(Math.max(0, top - count));
+        db.prepare("UPDATE sync_state SET watermark = ?").run(Math.max(0, first - 1));
+        if (last < top)
+          db.prepare("INSERT INTO synced_ranges (first_seq, last_seq) VALUES (?, ?)").run(last + 1, top);
       }).immediate();
     },
+    lastSeq: () => buffer.stats().lastSeq,
     async close() {
       db.close();
       for (const name of databases) await admin.unsafe(`drop database if exists ${name} with (force)`);
