@@ -10,6 +10,27 @@ import type { Db } from "../buffer/database.ts";
 import type { Quarantine, QuarantineEntry } from "../buffer/quarantine.ts";
 import type { Batch } from "./batch.ts";
 
+/**
+ * Why an answer cannot be taken as this batch's, or undefined when it can. Marking a batch synced on an
+ * answer that does not add up could lose readings silently: a rejected reading central did not name
+ * would be neither at central nor in the quarantine.
+ */
+export function answerProblem(batch: Batch, answer: IngestAnswer): string | undefined {
+  const n = batch.readings.length;
+  if (answer.received !== n) {
+    return `central's answer counts ${answer.received} readings for batch ${batch.id} of ${n}`;
+  }
+  const sum = answer.inserted + answer.duplicates + answer.conflicts + answer.rejected;
+  if (sum !== n) {
+    return `central's answer for batch ${batch.id} does not add up: inserted ${answer.inserted} + duplicates ${answer.duplicates} + conflicts ${answer.conflicts} + rejected ${answer.rejected} ≠ ${n}`;
+  }
+  const named = new Set(answer.errors.map((e) => e.index).filter((i) => i !== undefined && i >= 0 && i < n));
+  if (named.size !== answer.rejected) {
+    return `central rejected ${answer.rejected} readings of batch ${batch.id} but named ${named.size} of them`;
+  }
+  return undefined;
+}
+
 export function rejectionEntries(batch: Batch, answer: IngestAnswer, centralUrl: string): QuarantineEntry[] {
   const reasons = new Map<number, string[]>();
   for (const error of answer.errors) {

@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import type { ReadingBuffer } from "../buffer/buffer.ts";
 import type { Db } from "../buffer/database.ts";
 import type { Quarantine } from "../buffer/quarantine.ts";
-import { acknowledgeBatch } from "./acknowledge.ts";
+import { acknowledgeBatch, answerProblem } from "./acknowledge.ts";
 import { type Batch, type BatchLimits, encodeBatch, splitBatch } from "./batch.ts";
 import type { CentralClient, SendOutcome } from "./client.ts";
 import { createLanes } from "./lanes.ts";
@@ -163,7 +163,11 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
         const halves = splitBatch(batch);
         if (!halves) {
           lanes.requeue(batch);
-          return refuse(batch, 413, `central refuses even a single reading as too large: ${outcome.detail}`);
+          return refuse(
+            batch,
+            "http_413",
+            `central refuses even a single reading as too large: ${outcome.detail}`,
+          );
         }
         totals.splits += 1;
         deps.observer?.outcome("split");
@@ -199,7 +203,11 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       }
       case "refused":
         lanes.requeue(batch);
-        return refuse(batch, outcome.status, outcome.detail);
+        return refuse(
+          batch,
+          `http_${outcome.status}`,
+          `central refused batch ${batch.id} (${outcome.status}): ${outcome.detail}`,
+        );
       case "retry":
         lanes.requeue(batch);
         return fail({ code: outcome.code, detail: outcome.detail }, batch, outcome.retryAfterMs);
@@ -207,13 +215,10 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
   }
 
   function succeed(batch: Batch, answer: IngestAnswer, seconds: number) {
-    if (answer.received !== batch.readings.length) {
+    const problem = answerProblem(batch, answer);
+    if (problem) {
       lanes.requeue(batch);
-      return refuse(
-        batch,
-        200,
-        `central's answer counts ${answer.received} readings for batch ${batch.id} of ${batch.readings.length}; not marking it synced`,
-      );
+      return refuse(batch, "answer_mismatch", `${problem}; not marking it synced`);
     }
     const at = now();
     let quarantined: number;
@@ -268,16 +273,20 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     if (batch) batch.attempts += 1;
   }
 
-  function refuse(batch: Batch, status: number, detail: string) {
+  /** A failure that resending the same bytes soon will not fix: slow retries, and a person told. */
+  function refuse(batch: Batch, code: string, message: string) {
     totals.failures += 1;
     batch.attempts += 1;
-    deps.observer?.outcome(`http_${status}`);
-    // The same bytes will be refused again until someone fixes central or the edge: retry slowly.
+    deps.observer?.outcome(code);
     gate.refused();
-    const message = `central refused batch ${batch.id} (${status}): ${detail}`;
-    lastError = { code: `http_${status}`, message, at: now() };
+    lastError = { code, message, at: now() };
     recordError(message);
-    log.error({ msg: "central refused a batch; a person must look", status, detail, batchId: batch.id });
+    log.error({
+      msg: "central's answer needs a person; retrying slowly",
+      code,
+      detail: message,
+      batchId: batch.id,
+    });
   }
 
   const state = (): ForwarderState => {

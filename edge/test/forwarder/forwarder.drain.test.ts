@@ -156,6 +156,31 @@ describe("forwarder drain", () => {
     expect(forwarder.status().totals.rejected).toBe(2);
   });
 
+  it("does not mark a batch synced on an answer that does not account for every reading", async () => {
+    await setup();
+    fill(t.buffer, 0, 10);
+    // Two readings rejected, one named: the other would be neither at central nor in the quarantine.
+    central.setAnswer((r) => ({
+      status: 200,
+      body: {
+        received: r.readings.length,
+        inserted: r.readings.length - 2,
+        duplicates: 0,
+        conflicts: 0,
+        rejected: 2,
+        errors: [{ index: 3, field: "timestamp", reason: "too far ahead" }],
+      },
+    }));
+    const { forwarder } = forward(t, central.url);
+    await until(() => forwarder.status().lastError !== undefined, 5000, "the refusal");
+    expect(forwarder.status().lastError).toMatchObject({ code: "answer_mismatch" });
+    expect(forwarder.status().lastError?.message).toContain("named 1 of them");
+    expect(forwarder.status().state).toBe("retrying");
+    expect(t.buffer.countUnsynced()).toBe(10);
+    expect(t.quarantine.count()).toBe(0);
+    await forwarder.close();
+  });
+
   it("stops on 401, says so in status and metrics, and sends nothing more", async () => {
     await setup();
     fill(t.buffer, 0, 500);
