@@ -5,22 +5,16 @@
  *
  * Back-pressure end to end: rows are read from the parser only as fast as batches commit, csv-parse
  * then stops taking bytes, and the source (the request body) stops being read, so TCP slows the
- * sender. At most two batches exist at once: one committing while the next is filled.
+ * sender. One batch is committing while the next is filled; nothing else of the file is held.
  */
 import { pipeline, Readable } from "node:stream";
-import {
-  type CsvHeader,
-  parseCsvHeader,
-  parseCsvRow,
-  type Reading,
-  type ValidationOptions,
-} from "@plantlink/shared";
+import { type CsvHeader, parseCsvHeader, parseCsvRow, type ValidationOptions } from "@plantlink/shared";
 import { type CsvError, parse } from "csv-parse";
 import type { Logger } from "pino";
 import type { Sql } from "../db/connect.ts";
 import type { UploadStatus } from "../db/schema.ts";
-import { ingestInTransaction } from "../ingest/ingest.ts";
 import { CsvByteScanner } from "./byte-scanner.ts";
+import { type Batch, type BatchOutcome, createCommitter, newBatch } from "./committer.ts";
 import {
   CsvHeaderError,
   CsvUnreadableError,
@@ -29,13 +23,7 @@ import {
   reasonOf,
   UploadStoppedError,
 } from "./errors.ts";
-import {
-  MAX_REPORTED_ERRORS,
-  type UploadCounts,
-  type UploadLineError,
-  type UploadReport,
-  zeroCounts,
-} from "./report.ts";
+import { MAX_REPORTED_ERRORS, type UploadCounts, type UploadLineError, type UploadReport } from "./report.ts";
 import type { UploadStore } from "./uploads.ts";
 
 /** Rows per transaction: large enough that a round trip is cheap per row, small enough to stay short. */
@@ -49,12 +37,7 @@ export interface BackfillDeps {
   validation: ValidationOptions;
   log?: Logger | undefined;
   /** Told about each committed batch (metrics). */
-  onBatch?:
-    | ((
-        counts: { inserted: number; duplicates: number; conflicts: number; rejected: number },
-        seconds: number,
-      ) => void)
-    | undefined;
+  onBatch?: ((outcome: BatchOutcome, seconds: number) => void) | undefined;
 }
 
 export interface BackfillOptions {
@@ -65,24 +48,6 @@ export interface BackfillOptions {
   maxBytes: number;
   batchRows?: number | undefined;
 }
-
-interface Batch {
-  readings: Reading[];
-  rows: number;
-  rejected: number;
-  errorsTotal: number;
-  errors: UploadLineError[];
-  lastLine: number;
-}
-
-const newBatch = (): Batch => ({
-  readings: [],
-  rows: 0,
-  rejected: 0,
-  errorsTotal: 0,
-  errors: [],
-  lastLine: 0,
-});
 
 function newlinesIn(record: readonly string[]): number {
   let count = 0;
@@ -109,9 +74,14 @@ export async function backfill(
   const { startedAt } = await uploads.start(options);
   const scanner = new CsvByteScanner();
   let extraColumns: string[] = [];
-  let committed = zeroCounts();
-  const errors: UploadLineError[] = [];
   let kept = 0;
+  const committer = createCommitter({
+    sql,
+    uploads,
+    uploadId,
+    extraColumns: () => extraColumns,
+    onBatch: deps.onBatch,
+  });
 
   const parser = parse({
     record_delimiter: ["\r\n", "\n"],
@@ -147,38 +117,17 @@ export async function backfill(
   // Errors reach us through the parser's iterator; this callback has nothing to add.
   pipeline(Readable.from(bytes(), { objectMode: false }), parser, () => {});
 
-  let inflight: Promise<void> | undefined;
-  const commit = async (batch: Batch, lastByte: number, bytesRead: number) => {
-    const started = performance.now();
-    let next = committed;
-    let outcome = { inserted: 0, duplicates: 0, conflicts: 0 };
-    await sql.begin(async (tx) => {
-      outcome = await ingestInTransaction(tx, batch.readings, uploadId);
-      next = {
-        bytes: bytesRead,
-        rows: committed.rows + batch.rows,
-        inserted: committed.inserted + outcome.inserted,
-        duplicates: committed.duplicates + outcome.duplicates,
-        conflicts: committed.conflicts + outcome.conflicts,
-        rejected: committed.rejected + batch.rejected,
-        errorsTotal: committed.errorsTotal + batch.errorsTotal,
-        committedLine: batch.lastLine,
-        committedBytes: lastByte,
-      };
-      await uploads.advance(tx, uploadId, { counts: next, newErrors: batch.errors, extraColumns });
-    });
-    committed = next;
-    errors.push(...batch.errors);
-    deps.onBatch?.({ ...outcome, rejected: batch.rejected }, (performance.now() - started) / 1000);
-  };
-  /** Starts committing `batch` once the one before it has committed; never two at once, in file order. */
-  const flush = async (batch: Batch) => {
-    if (batch.rows === 0) return;
-    const lastByte = scanner.lineEnd(batch.lastLine);
-    const bytesRead = scanner.bytes;
-    if (inflight) await inflight;
-    inflight = commit(batch, lastByte, bytesRead);
-    inflight.catch(() => undefined); // awaited by the next flush or at the end
+  /** Closes the batch at the line it ended on and hands it to the committer (which may make us wait). */
+  let storing: unknown;
+  const flush = async (full: Batch) => {
+    full.lastByte = scanner.lineEnd(full.lastLine);
+    full.bytesRead = scanner.bytes;
+    try {
+      await committer.submit(full);
+    } catch (error) {
+      storing = error;
+      throw error;
+    }
   };
 
   let batch = newBatch();
@@ -281,24 +230,28 @@ export async function backfill(
       stopped instanceof CsvHeaderError
         ? { line: stopped.line, reason: stopped.reason }
         : { line: 1, reason: stopped.message };
-    committed = { ...committed, errorsTotal: 1 };
-    await finish("failed", stopped.message, [error]);
+    await finish("failed", stopped.message, [error], { errorsTotal: 1 });
     throw stopped;
   }
   // Rows read before the stream stopped are complete lines: store them too.
   try {
+    if (storing !== undefined) throw storing;
     await flush(batch);
-    if (inflight) await inflight;
+    await committer.drain();
   } catch (error) {
-    await finish("failed", "storing the rows failed; see the service log").catch(() => undefined);
+    // Not the file's fault: what was committed stays, and sending the file again completes it.
+    const detail = "central could not store the rows (a database error, logged with this upload's id)";
+    log?.error({ msg: "backfill could not store rows", uploadId, err: error });
+    await finish("incomplete", detail).catch(() => undefined);
     throw error;
   }
   if (stopped === undefined && fatal === undefined) {
-    committed = { ...committed, bytes: scanner.bytes, committedLine: line, committedBytes: scanner.bytes };
-    return finish("complete", null);
+    return finish("complete", null, [], { committedLine: line, committedBytes: scanner.bytes });
   }
   const cause =
-    fatal !== undefined ? new CsvUnreadableError(`line ${committed.committedLine}: ${fatal}`) : stopped;
+    fatal !== undefined
+      ? new CsvUnreadableError(`line ${committer.committed.committedLine}: ${fatal}`)
+      : stopped;
   const report = await finish(fatal !== undefined ? "failed" : "incomplete", reasonOf(cause));
   throw new UploadStoppedError(report, cause);
 
@@ -306,9 +259,10 @@ export async function backfill(
     status: UploadStatus,
     detail: string | null,
     newErrors: UploadLineError[] = [],
+    adjust: Partial<UploadCounts> = {},
   ): Promise<UploadReport> {
-    const counts: UploadCounts = { ...committed, bytes: scanner.bytes };
-    errors.push(...newErrors);
+    const counts: UploadCounts = { ...committer.committed, bytes: scanner.bytes, ...adjust };
+    const errors = [...committer.errors, ...newErrors];
     const { finishedAt } = await uploads.finish(uploadId, {
       counts,
       newErrors,

@@ -27,8 +27,8 @@ const summaryShape = {
   status: z.enum(uploadStatuses).meta({
     description:
       "complete: the whole file was read. incomplete: it stopped early (the connection closed, the size " +
-      "limit) or is still being read; rows up to committedLine are stored, and uploading the whole file " +
-      "again completes it. failed: the file could not be read as CSV (see detail).",
+      "limit, a database failure) or is still being read; rows up to committedLine are stored, and " +
+      "uploading the whole file again completes it. failed: the file cannot be read as CSV (see detail).",
   }),
   bytes: count("bytes of the CSV file read (after gzip decoding)"),
   rows: count("data rows read: inserted + duplicates + conflicts + rejected"),
