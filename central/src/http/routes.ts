@@ -7,6 +7,7 @@
 
 import { averagesRoutes } from "../averages/routes.ts";
 import { backfillRoutes } from "../backfill/routes.ts";
+import { conflictsRoutes } from "../conflicts/routes.ts";
 import { edgesRoutes } from "../edges/routes.ts";
 import { limitsRoutes } from "../equipment/limits-routes.ts";
 import { equipmentRoutes } from "../equipment/routes.ts";
@@ -23,6 +24,7 @@ export const routeModules: readonly RouteModule[] = [
   averagesRoutes,
   equipmentRoutes,
   limitsRoutes,
+  conflictsRoutes,
 ];
 
 export const apiRoutes: readonly ApiRoute[] = routeModules.flat();
