@@ -43,6 +43,8 @@ function overview(w: WindowId): Html {
     <h2 id="h-status">Status</h2>
     <div id="status-share" class="status-share" aria-hidden="true"></div>
     <div id="status-bar" class="status-bar" role="group" aria-label="Sensors by status; choose one to filter the table"></div>
+    <h3 class="attention-head">Needs attention</h3>
+    <ul id="attention" class="attention"><li class="muted">Loading…</li></ul>
   </section>
   <section class="panel" aria-labelledby="h-dist">
     <h2 id="h-dist">Distribution of sensor averages</h2>
@@ -92,6 +94,7 @@ function sensor(id: string, w: WindowId): Html {
   ${windowSwitcher(w, (x) => withWindow(path, x))}
 </div>
 <p class="range" id="range" aria-live="polite">Loading…</p>
+<p class="reason" id="status-reason"></p>
 <p class="error" id="error" role="alert" hidden></p>
 <section class="figures" aria-label="Window figures">
   ${figure("fig-average", "Average")}
@@ -122,7 +125,8 @@ function sensor(id: string, w: WindowId): Html {
 </div>
 <section class="panel" aria-labelledby="h-conflicts">
   <h2 id="h-conflicts">Recent conflicts</h2>
-  <p class="muted">A conflict is a reading sent again for the same instant with a different value; the first value stays.</p>
+  <p class="muted">A conflict is a reading sent again for the same instant with a different value; the first value
+  stays. <span id="conflicts-note"></span></p>
   <table class="compact"><thead><tr><th scope="col">Reading time</th><th scope="col" class="num">Stored</th>
     <th scope="col" class="num">Refused</th><th scope="col">Source</th><th scope="col">Seen</th></tr></thead>
   <tbody id="conflicts"></tbody></table>
@@ -177,9 +181,9 @@ bad rows are listed with their line; uploading the same file again stores nothin
 <section class="panel" aria-labelledby="h-uploads">
   <h2 id="h-uploads">Earlier uploads</h2>
   <div class="table-wrap"><table id="uploads">
-    <thead><tr><th scope="col">Upload</th><th scope="col">When</th><th scope="col" class="num">Rows</th><th scope="col" class="num">Inserted</th>
+    <thead><tr><th scope="col">File</th><th scope="col">When</th><th scope="col">Status</th><th scope="col" class="num">Rows</th><th scope="col" class="num">Inserted</th>
       <th scope="col" class="num">Duplicates</th><th scope="col" class="num">Conflicts</th><th scope="col" class="num">Rejected</th></tr></thead>
-    <tbody id="rows"><tr><td colspan="7" class="muted">Loading…</td></tr></tbody>
+    <tbody id="rows"><tr><td colspan="8" class="muted">Loading…</td></tr></tbody>
   </table></div>
 </section>`;
 }

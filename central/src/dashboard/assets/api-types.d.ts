@@ -1,85 +1,47 @@
 /**
- * The shapes of the API answers the pages read. Provisional until the query routes land; then these
- * become z.output of the routes' own schemas so a change there fails the dashboard's typecheck.
+ * The API answers the pages read, derived from the routes' own zod schemas (the ones that also write
+ * the OpenAPI document), so a change of shape on the server fails the dashboard's typecheck instead of
+ * a page in the field. Only the few answers whose schema is private to its route are spelled out here.
  */
-export type Status = "ok" | "warning" | "critical" | "silent" | "unknown";
+import type { z } from "@hono/zod-openapi";
+import type { sensorAverageSchema } from "../../averages/routes.ts";
+import type { uploadReportSchema, uploadSummarySchema } from "../../backfill/report.ts";
+import type { conflictsAnswerSchema } from "../../conflicts/routes.ts";
+import type {
+  equipmentEntrySchema,
+  gapsAnswerSchema,
+  limitsAnswerSchema,
+  seriesAnswerSchema,
+  sparklinesAnswerSchema,
+} from "../../equipment/schemas.ts";
 
-export interface SensorAverage {
-  equipmentId: string;
-  average: number | null;
-  count: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-  first: string | null;
-  last: string | null;
-  status: Status;
-}
+export type SensorAverage = z.output<typeof sensorAverageSchema>;
+export type EquipmentEntry = z.output<typeof equipmentEntrySchema>;
+export type SeriesAnswer = z.output<typeof seriesAnswerSchema>;
+export type SparklinesAnswer = z.output<typeof sparklinesAnswerSchema>;
+export type GapsAnswer = z.output<typeof gapsAnswerSchema>;
+export type LimitsAnswer = z.output<typeof limitsAnswerSchema>;
+export type ConflictsAnswer = z.output<typeof conflictsAnswerSchema>;
+export type UploadReport = z.output<typeof uploadReportSchema>;
+export type UploadSummary = z.output<typeof uploadSummarySchema>;
 
-export interface AveragesAnswer {
+interface WindowAnswer {
   window: string;
   from: string;
   to: string;
+}
+
+/** GET /v1/averages (averages/routes.ts). */
+export interface AveragesAnswer extends WindowAnswer {
   sensors: SensorAverage[];
 }
 
-export interface EquipmentItem {
-  equipmentId: string;
-  firstTs: string;
-  lastTs: string;
-  lastValue: number;
-  count: number;
-  lastSource: string;
-  status: Status;
+/** GET /v1/equipment (equipment/routes.ts). */
+export interface EquipmentAnswer extends WindowAnswer {
+  equipment: EquipmentEntry[];
 }
 
-export interface EquipmentAnswer {
-  equipment: EquipmentItem[];
-}
-
-export interface SeriesPoint {
-  t: string;
-  average: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-}
-
-export interface SeriesAnswer {
-  equipmentId: string;
-  from: string;
-  to: string;
-  bucketMs: number;
-  points: SeriesPoint[];
-}
-
-export interface SeriesBatchAnswer {
-  from: string;
-  to: string;
-  bucketMs: number;
-  series: { equipmentId: string; averages: (number | null)[] }[];
-}
-
-export interface Gap {
-  from: string;
-  to: string;
-  durationMs: number;
-}
-
-export interface GapsAnswer {
-  cadenceMs: number | null;
-  gaps: Gap[];
-}
-
-export interface Limits {
-  warningLow: number | null;
-  warningHigh: number | null;
-  criticalLow: number | null;
-  criticalHigh: number | null;
-  target: number | null;
-  baseline: { mean: number; stddev: number } | null;
-}
-
+/** GET /v1/edges (edges/routes.ts). */
 export interface EdgeSite {
   edgeId: string;
   lastSyncAt: string;
@@ -95,27 +57,7 @@ export interface EdgesAnswer {
   edges: EdgeSite[];
 }
 
-export interface UploadReport {
-  uploadId: string;
-  rows: number;
-  inserted: number;
-  duplicates: number;
-  conflicts: number;
-  rejected: number;
-  errors: { line: number; reason: string }[];
-  errorsTotal?: number;
-  at?: string;
-  fileName?: string;
-}
-
+/** GET /v1/backfill (backfill/routes.ts). */
 export interface UploadsAnswer {
-  uploads: UploadReport[];
-}
-
-export interface Conflict {
-  ts: string;
-  stored: number;
-  rejected: number;
-  source: string;
-  at: string;
+  uploads: UploadSummary[];
 }

@@ -6,8 +6,18 @@
 import { getJson } from "./api.js";
 import { byId, el, fmtCount, fmtTime, showError } from "./format.js";
 
+/** @param {number} n */
+const fmtBytes = (n) => (n < 1e6 ? `${fmtCount(Math.ceil(n / 1000))} kB` : `${(n / 1e6).toFixed(1)} MB`);
+
 /** @typedef {import("./api-types.d.ts").UploadReport} UploadReport */
+/** @typedef {import("./api-types.d.ts").UploadSummary} UploadSummary */
 /** @typedef {import("./api-types.d.ts").UploadsAnswer} UploadsAnswer */
+
+const STATUS_TEXT = {
+  complete: "Complete",
+  incomplete: "Incomplete: stopped early",
+  failed: "Failed",
+};
 
 const main = byId("main");
 const errorBox = byId("error");
@@ -20,10 +30,10 @@ function renderReport(report) {
       el("b", { text: fmtCount(n) }),
     ]);
   const children = [
-    el("p", {
-      class: "muted",
-      text: `Upload ${report.uploadId}${report.fileName ? ` · ${report.fileName}` : ""}${report.at ? ` · ${fmtTime(report.at)}` : ""}`,
-    }),
+    el("p", {}, [
+      el("b", { text: report.fileName }),
+      ` · ${STATUS_TEXT[report.status]} · uploaded ${fmtTime(report.startedAt)} · ${fmtBytes(report.bytes)} · id ${report.uploadId}`,
+    ]),
     el("div", { class: "report-figures" }, [
       figure("Rows", report.rows, "rows"),
       figure("Inserted", report.inserted, "inserted"),
@@ -32,8 +42,12 @@ function renderReport(report) {
       figure("Rejected", report.rejected, "rejected"),
     ]),
   ];
+  if (report.detail) children.push(el("p", { class: "error", text: report.detail }));
+  if (report.extraColumns.length > 0) {
+    children.push(el("p", { class: "muted", text: `Columns ignored: ${report.extraColumns.join(", ")}.` }));
+  }
   if (report.errors.length > 0) {
-    const total = report.errorsTotal ?? report.rejected;
+    const total = report.errorsTotal;
     children.push(
       el("h3", {
         text: `Line errors${total > report.errors.length ? ` (first ${fmtCount(report.errors.length)} of ${fmtCount(total)})` : ""}`,
@@ -56,7 +70,7 @@ function renderReport(report) {
         ]),
       ]),
     );
-  } else {
+  } else if (report.status === "complete") {
     children.push(el("p", { text: "Every row was accepted." }));
   }
   byId("report").replaceChildren(...children);
@@ -67,7 +81,7 @@ function renderReport(report) {
 async function loadUploads(selected = "") {
   const answer = /** @type {UploadsAnswer} */ (await getJson("/v1/backfill"));
   const rows = answer.uploads.map((u) => {
-    const link = el("a", { href: `#${u.uploadId}`, text: u.fileName ?? u.uploadId });
+    const link = el("a", { href: `#${u.uploadId}`, text: u.fileName });
     link.addEventListener("click", async (event) => {
       event.preventDefault();
       try {
@@ -83,7 +97,8 @@ async function loadUploads(selected = "") {
     });
     return el("tr", { "data-upload": u.uploadId, class: u.uploadId === selected ? "selected" : "" }, [
       el("td", {}, [link]),
-      el("td", { text: fmtTime(u.at) }),
+      el("td", { text: fmtTime(u.startedAt) }),
+      el("td", { text: STATUS_TEXT[u.status] }),
       el("td", { class: "num", text: fmtCount(u.rows) }),
       el("td", { class: "num", text: fmtCount(u.inserted) }),
       el("td", { class: "num", text: fmtCount(u.duplicates) }),
@@ -92,7 +107,7 @@ async function loadUploads(selected = "") {
     ]);
   });
   if (rows.length === 0)
-    rows.push(el("tr", {}, [el("td", { colspan: "7", class: "muted", text: "No uploads yet." })]));
+    rows.push(el("tr", {}, [el("td", { colspan: "8", class: "muted", text: "No uploads yet." })]));
   byId("rows").replaceChildren(...rows);
   main.dataset.loaded = "true";
 }
@@ -105,7 +120,8 @@ function upload(file) {
   bar.value = 0;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "/v1/backfill");
+    // The file goes as the raw body (no multipart framing to parse); its name travels in the query.
+    xhr.open("POST", `/v1/backfill?fileName=${encodeURIComponent(file.name)}`);
     xhr.setRequestHeader("Content-Type", "text/csv");
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.addEventListener("progress", (event) => {
@@ -126,7 +142,11 @@ function upload(file) {
       }
       if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body);
       else if (xhr.status === 401) location.assign("/sign-in?next=%2Fbackfill");
-      else reject(new Error(body?.detail ?? `the upload failed: ${xhr.status} ${xhr.statusText}`));
+      else {
+        // A file cut short still stored its rows up to a line: the problem carries that report.
+        if (body?.report) renderReport(body.report);
+        reject(new Error(body?.detail ?? `the upload failed: ${xhr.status} ${xhr.statusText}`));
+      }
     });
     xhr.addEventListener("error", () =>
       reject(new Error("the upload was interrupted: the server could not be reached")),
@@ -147,7 +167,7 @@ form?.addEventListener("submit", async (event) => {
   try {
     const report = await upload(file);
     byId("progress-label").textContent = `Uploaded ${file.name}.`;
-    renderReport({ ...report, fileName: report.fileName ?? file.name });
+    renderReport(report);
     await loadUploads(report.uploadId);
   } catch (error) {
     showError(error);

@@ -1,18 +1,29 @@
 // @ts-check
 /**
- * The overview: the fleet at one glance for the chosen window. Its data is a fixed number of requests
- * whatever the fleet size — one averages request, one equipment list (for sensors silent in the window,
- * last values and sites), one batched series request for every sparkline, and the sites list.
+ * The overview: the fleet at one glance for the chosen window. Its data is three requests whatever the
+ * fleet size: the equipment list for the window (every sensor's exact window figures and status in one
+ * statement — the averages answer plus the sensors silent all window, their last value and source),
+ * one batched series request for every sparkline, and the sites list.
  */
 import { getJson } from "./api.js";
-import { byId, el, fmtCount, fmtTime, STATUS_LABELS, STATUS_ORDER, showError } from "./format.js";
+import {
+  byId,
+  compareText,
+  el,
+  fmtCount,
+  fmtTime,
+  STATUS_LABELS,
+  STATUS_ORDER,
+  showError,
+  statusBadge,
+} from "./format.js";
 import { drawHistogram } from "./histogram.js";
 import { createSensorTable } from "./sensor-table.js";
 import { isBehind } from "./sync-state.js";
 
-/** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
 /** @typedef {import("./api-types.d.ts").EquipmentAnswer} EquipmentAnswer */
-/** @typedef {import("./api-types.d.ts").SeriesBatchAnswer} SeriesBatchAnswer */
+/** @typedef {import("./api-types.d.ts").EquipmentEntry} EquipmentEntry */
+/** @typedef {import("./api-types.d.ts").SparklinesAnswer} SparklinesAnswer */
 /** @typedef {import("./api-types.d.ts").EdgesAnswer} EdgesAnswer */
 /** @typedef {import("./sensor-table.js").SensorRow} SensorRow */
 
@@ -113,55 +124,85 @@ function renderStatusBar(counts) {
 }
 
 /**
- * @param {AveragesAnswer} averages
- * @param {EquipmentAnswer} equipment
- * @returns {SensorRow[]}
+ * Where a sensor's readings come from, for the site column and filter: the edge site that last sent
+ * one, or how it arrived when not through an edge.
+ * @param {EquipmentEntry} e
  */
-function toRows(averages, equipment) {
-  const byEquipment = new Map(averages.sensors.map((s) => [s.equipmentId, s]));
-  /** @type {SensorRow[]} */
-  const rows = equipment.equipment.map((e) => {
-    const a = byEquipment.get(e.equipmentId);
-    byEquipment.delete(e.equipmentId);
-    return {
-      equipmentId: e.equipmentId,
-      site: e.lastSource,
-      status: a?.status ?? e.status,
-      average: a?.average ?? null,
-      min: a?.min ?? null,
-      max: a?.max ?? null,
-      count: a?.count ?? 0,
-      lastValue: e.lastValue,
-      lastSeen: Date.parse(e.lastTs),
-    };
-  });
-  // A sensor first seen after the equipment list was read still belongs in the table.
-  for (const a of byEquipment.values()) {
-    rows.push({ ...a, site: "", lastValue: null, lastSeen: a.last ? Date.parse(a.last) : null });
+function siteOf(e) {
+  return e.lastSourceKind === "edge" ? e.lastSource : e.lastSourceKind;
+}
+
+/** @param {EquipmentEntry} e @returns {SensorRow} */
+function toRow(e) {
+  return {
+    equipmentId: e.equipmentId,
+    site: siteOf(e),
+    status: e.status,
+    statusReason: e.statusReason,
+    average: e.window?.average ?? null,
+    min: e.window?.min ?? null,
+    max: e.window?.max ?? null,
+    count: e.window?.count ?? 0,
+    lastValue: e.lastValue,
+    lastSeen: Date.parse(e.lastReading),
+  };
+}
+
+const ATTENTION_SHOWN = 5;
+
+/** The worst sensors first, each with the reason in words: what to look at before the table. */
+function renderAttention(/** @type {SensorRow[]} */ rows) {
+  const off = rows
+    .filter((r) => r.status === "critical" || r.status === "warning" || r.status === "silent")
+    .sort(
+      (a, b) =>
+        STATUS_ORDER.indexOf(/** @type {never} */ (a.status)) -
+          STATUS_ORDER.indexOf(/** @type {never} */ (b.status)) || compareText(a.equipmentId, b.equipmentId),
+    );
+  const href = (/** @type {string} */ id) =>
+    `/sensors/${encodeURIComponent(id)}${window_ === "24h" ? "" : `?window=${window_}`}`;
+  const items = off
+    .slice(0, ATTENTION_SHOWN)
+    .map((r) =>
+      el("li", { title: r.statusReason }, [
+        statusBadge(r.status),
+        " ",
+        el("a", { href: href(r.equipmentId), text: r.equipmentId }),
+        ` ${r.statusReason}`,
+      ]),
+    );
+  if (off.length > ATTENTION_SHOWN) {
+    items.push(
+      el("li", {
+        class: "muted",
+        text: `and ${fmtCount(off.length - ATTENTION_SHOWN)} more: choose a status above`,
+      }),
+    );
   }
-  return rows;
+  if (items.length === 0)
+    items.push(
+      el("li", { class: "muted", text: "Nothing: every judged sensor is within its limits and baseline." }),
+    );
+  byId("attention").replaceChildren(...items);
 }
 
 async function load() {
-  const [averages, equipment, edges] = await Promise.all([
-    getJson(/** @type {string} */ ("/v1/averages"), { window: window_ }).then(
-      (a) => /** @type {AveragesAnswer} */ (a),
-    ),
-    getJson("/v1/equipment").then((e) => /** @type {EquipmentAnswer} */ (e)),
+  const [equipment, edges] = await Promise.all([
+    getJson("/v1/equipment", { window: window_ }).then((e) => /** @type {EquipmentAnswer} */ (e)),
     getJson("/v1/edges").then(
       (e) => /** @type {EdgesAnswer} */ (e),
       () => undefined, // the sites figure is a courtesy; the overview stands without it
     ),
   ]);
-  byId("range").textContent = `Last ${windowLabel}: ${fmtTime(averages.from)} to ${fmtTime(averages.to)}`;
+  byId("range").textContent = `Last ${windowLabel}: ${fmtTime(equipment.from)} to ${fmtTime(equipment.to)}`;
 
-  const rows = toRows(averages, equipment);
+  const rows = equipment.equipment.map(toRow);
   /** @type {Record<string, number>} */
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  const reporting = averages.sensors.filter((s) => s.count > 0);
+  const reporting = rows.filter((r) => r.count > 0);
   byId("fig-reporting").textContent = `${fmtCount(reporting.length)} of ${fmtCount(rows.length)}`;
-  byId("fig-readings").textContent = fmtCount(reporting.reduce((sum, s) => sum + s.count, 0));
+  byId("fig-readings").textContent = fmtCount(reporting.reduce((sum, r) => sum + r.count, 0));
   byId("fig-silent").textContent = fmtCount(counts.silent ?? 0);
   const behind = edges ? edges.edges.filter(isBehind).length : undefined;
   byId("fig-behind").textContent =
@@ -169,12 +210,13 @@ async function load() {
   byId("fig-silent").parentElement?.classList.toggle("alert", (counts.silent ?? 0) > 0);
   byId("fig-behind").parentElement?.classList.toggle("alert", (behind ?? 0) > 0);
 
-  const sites = [...new Set(rows.map((r) => r.site).filter(Boolean))].sort();
+  const sites = [...new Set(rows.map((r) => r.site))].sort(compareText);
   siteSelect.append(...sites.map((s) => el("option", { value: s, text: s })));
   renderStatusBar(counts);
+  renderAttention(rows);
   drawHistogram(
     byId("histogram"),
-    reporting.map((s) => s.average).filter((v) => v !== null),
+    reporting.map((r) => r.average ?? 0),
   );
   table.setRows(rows);
   table.setState(readUrlState(), false);
@@ -182,10 +224,10 @@ async function load() {
   main.dataset.loaded = "true";
 
   // Sparklines last: the table is usable before they arrive.
-  const batch = /** @type {SeriesBatchAnswer} */ (
+  const batch = /** @type {SparklinesAnswer} */ (
     await getJson("/v1/series", { window: window_, points: SPARK_POINTS })
   );
-  table.setTrends(new Map(batch.series.map((s) => [s.equipmentId, s.averages])));
+  table.setTrends(new Map(batch.sensors.map((s) => [s.equipmentId, s.average])));
   main.dataset.trends = "true";
 }
 

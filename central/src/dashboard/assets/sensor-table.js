@@ -8,12 +8,14 @@ import { compareText, el, fmtAgo, fmtCount, fmtTime, fmtValue, STATUS_ORDER, sta
 import { sparkline } from "./sparkline.js";
 
 export const PAGE_SIZE = 100;
+const SPARKLINES_KEPT = 300;
 
 /**
  * @typedef {object} SensorRow
  * @property {string} equipmentId
  * @property {string} site
  * @property {string} status
+ * @property {string} statusReason
  * @property {number | null} average
  * @property {number | null} min
  * @property {number | null} max
@@ -73,6 +75,23 @@ export function createSensorTable(parts) {
   let visible = [];
   /** @type {Map<string, (number | null)[]>} */
   let trends = new Map();
+  /**
+   * Drawn sparklines by sensor, so re-sorting or paging back does not draw them again; bounded, as
+   * each canvas holds its pixels (oldest dropped first).
+   * @type {Map<string, HTMLCanvasElement>}
+   */
+  const drawn = new Map();
+  const sparklineOf = (/** @type {string} */ id) => {
+    const trend = trends.get(id);
+    if (!trend) return [];
+    let canvas = drawn.get(id);
+    if (!canvas) {
+      canvas = sparkline(trend, `trend of ${id}`);
+      drawn.set(id, canvas);
+      if (drawn.size > SPARKLINES_KEPT) drawn.delete(drawn.keys().next().value ?? "");
+    }
+    return [canvas];
+  };
   /** @type {Sort} */
   let sort = { key: "status", descending: false };
   /** @type {Filter} */
@@ -94,18 +113,17 @@ export function createSensorTable(parts) {
     const slice = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const rows = slice.map((r) => {
       const href = `/sensors/${encodeURIComponent(r.equipmentId)}${parts.window === "24h" ? "" : `?window=${parts.window}`}`;
-      const trend = trends.get(r.equipmentId);
       const cells = [
         el("td", {}, [el("a", { href, text: r.equipmentId })]),
         el("td", { text: r.site || "–" }),
-        el("td", {}, [statusBadge(r.status)]),
+        el("td", { title: r.statusReason }, [statusBadge(r.status)]),
         el("td", { class: "num", text: fmtValue(r.average) }),
         el("td", { class: "num", text: fmtValue(r.min) }),
         el("td", { class: "num", text: fmtValue(r.max) }),
         el("td", { class: "num", text: fmtCount(r.count) }),
         el("td", { class: "num", text: fmtValue(r.lastValue) }),
         el("td", { title: fmtTime(r.lastSeen), text: fmtAgo(r.lastSeen) }),
-        el("td", {}, trend ? [sparkline(trend, `trend of ${r.equipmentId}`)] : []),
+        el("td", {}, sparklineOf(r.equipmentId)),
       ];
       return el("tr", { "data-id": r.equipmentId }, cells);
     });
@@ -155,6 +173,7 @@ export function createSensorTable(parts) {
     /** @param {Map<string, (number | null)[]>} map */
     setTrends(map) {
       trends = map;
+      drawn.clear();
       renderBody();
     },
     /** @param {{ sort?: Sort, filter?: Partial<Filter>, page?: number }} state */

@@ -10,9 +10,9 @@ import { COLORS, drawSeries } from "./series-chart.js";
 /** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
 /** @typedef {import("./api-types.d.ts").SeriesAnswer} SeriesAnswer */
 /** @typedef {import("./api-types.d.ts").GapsAnswer} GapsAnswer */
-/** @typedef {import("./api-types.d.ts").Limits} Limits */
+/** @typedef {import("./api-types.d.ts").LimitsAnswer} LimitsAnswer */
 /** @typedef {import("./api-types.d.ts").EquipmentAnswer} EquipmentAnswer */
-/** @typedef {import("./api-types.d.ts").Conflict} Conflict */
+/** @typedef {import("./api-types.d.ts").ConflictsAnswer} ConflictsAnswer */
 
 const main = byId("main");
 const id = main.dataset.equipment ?? "";
@@ -31,7 +31,7 @@ function facts(dl, facts) {
   );
 }
 
-/** @param {Limits | undefined} limits */
+/** @param {LimitsAnswer["limits"] | undefined} limits */
 function limitLines(limits) {
   /** @type {import("./series-chart.js").SeriesInput["lines"]} */
   const lines = [];
@@ -57,20 +57,26 @@ const keyItem = (color, text, dashed = false) => {
 
 async function load() {
   const [averages, series, gaps, limits, equipment, conflicts] = await Promise.all([
-    /** @type {Promise<AveragesAnswer>} */ (getJson("/v1/averages", { window: window_, equipmentId: [id] })),
-    /** @type {Promise<SeriesAnswer>} */ (getJson(`${base}/series`, { window: window_, points: 300 })),
-    /** @type {Promise<GapsAnswer>} */ (getJson(`${base}/gaps`, { window: window_ })),
-    /** @type {Promise<Limits | undefined>} */ (getJsonOrNone(`${base}/limits`)),
-    /** @type {Promise<EquipmentAnswer>} */ (getJson("/v1/equipment", { equipmentId: [id] })),
-    /** @type {Promise<{ conflicts: Conflict[] } | undefined>} */ (
-      getJsonOrNone(`${base}/conflicts`, { limit: 20 })
+    getJson("/v1/averages", { window: window_, equipmentId: [id] }).then(
+      (a) => /** @type {AveragesAnswer} */ (a),
+    ),
+    getJson(`${base}/series`, { window: window_, points: 300 }).then((s) => /** @type {SeriesAnswer} */ (s)),
+    getJson(`${base}/gaps`, { window: window_ }).then((g) => /** @type {GapsAnswer} */ (g)),
+    getJsonOrNone(`${base}/limits`).then((l) => /** @type {LimitsAnswer | undefined} */ (l)),
+    // The list filtered by prefix is the one place with a sensor's whole-life figures; the exact id is
+    // picked out below (a prefix also matches longer ids).
+    getJson("/v1/equipment", { window: window_, prefix: id }).then((e) => /** @type {EquipmentAnswer} */ (e)),
+    getJsonOrNone(`${base}/conflicts`, { limit: 20 }).then(
+      (c) => /** @type {ConflictsAnswer | undefined} */ (c),
     ),
   ]);
   const figures = averages.sensors.find((s) => s.equipmentId === id);
   const item = equipment.equipment.find((e) => e.equipmentId === id);
 
   byId("range").textContent = `Last ${windowLabel}: ${fmtTime(averages.from)} to ${fmtTime(averages.to)}`;
-  byId("status").replaceChildren(statusBadge(figures?.status ?? item?.status));
+  const status = figures?.status ?? item?.status;
+  byId("status").replaceChildren(statusBadge(status));
+  byId("status-reason").textContent = figures?.statusReason ?? item?.statusReason ?? "";
   byId("fig-average").textContent = fmtValue(figures?.average);
   byId("fig-min").textContent = fmtValue(figures?.min);
   byId("fig-max").textContent = fmtValue(figures?.max);
@@ -78,21 +84,19 @@ async function load() {
   byId("fig-first").textContent = fmtTime(figures?.first);
   byId("fig-last").textContent = fmtTime(figures?.last);
 
-  const lines = limitLines(limits);
-  const baseline = limits?.baseline
-    ? {
-        low: limits.baseline.mean - 2 * limits.baseline.stddev,
-        high: limits.baseline.mean + 2 * limits.baseline.stddev,
-      }
-    : null;
+  const lines = limitLines(limits?.limits);
+  const base_ = figures?.baseline;
+  const baseline = base_ ? { low: base_.mean - 2 * base_.sd, high: base_.mean + 2 * base_.sd } : null;
+  const windowEnd = seconds(series.to);
   drawSeries(byId("chart"), {
-    times: series.points.map((p) => seconds(p.t)),
-    average: series.points.map((p) => p.average),
-    min: series.points.map((p) => p.min),
-    max: series.points.map((p) => p.max),
+    times: series.buckets.map((b) => seconds(b.start)),
+    average: series.buckets.map((b) => b.average),
+    min: series.buckets.map((b) => b.min),
+    max: series.buckets.map((b) => b.max),
     from: seconds(series.from),
-    to: seconds(series.to),
-    gaps: gaps.gaps.map((g) => ({ from: seconds(g.from), to: seconds(g.to) })),
+    to: windowEnd,
+    // A gap still open at the window's end (no reading since) is shaded up to now.
+    gaps: gaps.gaps.map((g) => ({ from: seconds(g.from), to: g.to === null ? windowEnd : seconds(g.to) })),
     lines,
     baseline,
   });
@@ -100,66 +104,68 @@ async function load() {
     keyItem(COLORS.average, "average per bucket"),
     keyItem(COLORS.band, "min–max in bucket"),
     keyItem(COLORS.gap, "gap: no readings"),
-    ...(baseline ? [keyItem(COLORS.baseline, "baseline: last week's mean ± 2σ")] : []),
+    ...(baseline ? [keyItem(COLORS.baseline, "baseline: previous week's mean ± 2σ")] : []),
     ...(lines.some((l) => l.kind === "target") ? [keyItem(COLORS.target, "target")] : []),
     ...(lines.some((l) => l.kind === "warning") ? [keyItem(COLORS.warning, "warning limits", true)] : []),
     ...(lines.some((l) => l.kind === "critical") ? [keyItem(COLORS.critical, "critical limits", true)] : []),
   );
-  byId("chart").dataset.points = String(series.points.length);
+  byId("chart").dataset.points = String(series.buckets.length);
 
+  const usual = gaps.usualIntervalMs;
   byId("gaps-note").textContent =
     gaps.gaps.length === 0
-      ? "No gaps in this window."
-      : `${gaps.gaps.length} interval${gaps.gaps.length === 1 ? "" : "s"} without readings${gaps.cadenceMs ? `, longer than the usual cadence of ${fmtDuration(gaps.cadenceMs)}` : ""}.`;
+      ? `No gaps in this window${usual ? ` (usual interval ${fmtDuration(usual)})` : ""}.`
+      : `${gaps.gaps.length} interval${gaps.gaps.length === 1 ? "" : "s"} without readings${
+          gaps.thresholdMs ? `, each longer than ${fmtDuration(gaps.thresholdMs)}` : ""
+        }${usual ? ` (usual interval ${fmtDuration(usual)})` : ""}.`;
   byId("gaps").replaceChildren(
     ...gaps.gaps.map((g) =>
       el("tr", {}, [
         el("td", { text: fmtTime(g.from) }),
-        el("td", { text: fmtTime(g.to) }),
-        el("td", { class: "num", text: fmtDuration(g.durationMs) }),
+        el("td", { text: g.to === null ? "no reading since" : fmtTime(g.to) }),
+        el("td", { class: "num", text: fmtDuration(g.ms) }),
       ]),
     ),
   );
 
+  const l = limits?.limits;
   facts(byId("limits"), [
-    ["Target", fmtValue(limits?.target)],
-    ["Warning below / above", `${fmtValue(limits?.warningLow)} / ${fmtValue(limits?.warningHigh)}`],
-    ["Critical below / above", `${fmtValue(limits?.criticalLow)} / ${fmtValue(limits?.criticalHigh)}`],
+    ["Target", fmtValue(l?.target)],
+    ["Warning below / above", `${fmtValue(l?.warningLow)} / ${fmtValue(l?.warningHigh)}`],
+    ["Critical below / above", `${fmtValue(l?.criticalLow)} / ${fmtValue(l?.criticalHigh)}`],
+    [
+      "Limits last set",
+      limits?.updatedAt ? `${fmtTime(limits.updatedAt)} by ${limits.updatedBy ?? "?"}` : "never",
+    ],
     [
       "Baseline (previous week)",
-      limits?.baseline
-        ? `${fmtValue(limits.baseline.mean)} ± ${fmtValue(limits.baseline.stddev)} (1σ)`
+      base_
+        ? `${fmtValue(base_.mean)} ± ${fmtValue(base_.sd)} (1σ, ${fmtCount(base_.count)} readings)`
         : "not enough history",
     ],
   ]);
   facts(byId("readings"), [
-    ["First reading", fmtTime(item?.firstTs)],
-    ["Last reading", fmtTime(item?.lastTs)],
+    ["First reading", fmtTime(item?.firstReading)],
+    ["Last reading", fmtTime(item?.lastReading)],
     ["Last value", fmtValue(item?.lastValue)],
-    ["Last sent by", item?.lastSource ?? "–"],
+    ["Last sent by", item ? `${item.lastSource} (${item.lastSourceKind})` : "–"],
+    ["Readings stored", fmtCount(item?.readingCount)],
   ]);
 
   const recent = conflicts?.conflicts ?? [];
+  byId("conflicts-note").textContent = conflicts
+    ? `${fmtCount(conflicts.total)} conflict${conflicts.total === 1 ? "" : "s"} recorded${conflicts.total > recent.length ? `; the last ${recent.length} are listed` : ""}.`
+    : "Conflicts are not available from this server.";
   byId("conflicts").replaceChildren(
-    ...(recent.length === 0
-      ? [
-          el("tr", {}, [
-            el("td", {
-              colspan: "5",
-              class: "muted",
-              text: conflicts ? "No conflicts." : "Conflicts are not available from this server.",
-            }),
-          ]),
-        ]
-      : recent.map((c) =>
-          el("tr", {}, [
-            el("td", { text: fmtTime(c.ts) }),
-            el("td", { class: "num", text: fmtValue(c.stored) }),
-            el("td", { class: "num", text: fmtValue(c.rejected) }),
-            el("td", { text: c.source }),
-            el("td", { text: fmtTime(c.at) }),
-          ]),
-        )),
+    ...recent.map((c) =>
+      el("tr", {}, [
+        el("td", { text: fmtTime(c.timestamp) }),
+        el("td", { class: "num", text: fmtValue(c.storedValue) }),
+        el("td", { class: "num", text: fmtValue(c.rejectedValue) }),
+        el("td", { text: c.source }),
+        el("td", { text: fmtTime(c.at) }),
+      ]),
+    ),
   );
   main.dataset.loaded = "true";
 }

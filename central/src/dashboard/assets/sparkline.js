@@ -40,23 +40,31 @@ export function sparkline(values, label) {
   const y = (/** @type {number} */ v) =>
     hi === lo ? HEIGHT / 2 : HEIGHT - 2 - ((v - lo) / span) * (HEIGHT - 4);
 
-  ctx.strokeStyle = "#1758c2";
-  ctx.fillStyle = "#1758c2";
+  // Consecutive buckets are joined in full colour; a join across empty buckets is drawn faint, so the
+  // trend still reads for a sensor that reports less often than the buckets, and a hole still shows.
   ctx.lineWidth = 1.25;
   ctx.lineJoin = "round";
-  ctx.beginPath();
+  let previous = -1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    // A bucket without readings breaks the line, so a gap shows as a gap and not as a slope.
     if (v === null || v === undefined) continue;
-    const before = i > 0 ? values[i - 1] : null;
-    const after = i < values.length - 1 ? values[i + 1] : null;
-    const joined = before !== null && before !== undefined;
-    if (joined) ctx.lineTo(x(i), y(v));
-    else ctx.moveTo(x(i), y(v));
-    // A reading alone between two empty buckets would be an invisible zero-length line: draw a dot.
-    if (!joined && (after === null || after === undefined)) ctx.fillRect(x(i) - 1, y(v) - 1, 2.5, 2.5);
+    const p = previous >= 0 ? values[previous] : null;
+    if (p !== null && p !== undefined) {
+      ctx.strokeStyle = i - previous === 1 ? "#1758c2" : "rgba(23, 88, 194, 0.35)";
+      ctx.beginPath();
+      ctx.moveTo(x(previous), y(p));
+      ctx.lineTo(x(i), y(v));
+      ctx.stroke();
+    }
+    previous = i;
   }
-  ctx.stroke();
+  if (previous >= 0) {
+    // The latest value as a dot: where the sensor is now.
+    const last = values[previous] ?? 0;
+    ctx.fillStyle = "#1758c2";
+    ctx.beginPath();
+    ctx.arc(x(previous), y(last), 1.8, 0, 2 * Math.PI);
+    ctx.fill();
+  }
   return canvas;
 }
