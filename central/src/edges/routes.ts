@@ -18,12 +18,9 @@ const edgeSchema = z
       .int()
       .nullable()
       .meta({ description: "age of the edge's oldest unsynced reading when it sent its last batch, in ms" }),
-    oldestUnsyncedAt: z
-      .string()
-      .nullable()
-      .meta({
-        description: "when the edge received that oldest unsynced reading: lastSyncAt − oldestUnsyncedMs",
-      }),
+    oldestUnsyncedAt: z.string().nullable().meta({
+      description: "when the edge received that oldest unsynced reading: lastSyncAt − oldestUnsyncedMs",
+    }),
     readingsToday: z.number().int().meta({ description: "readings from this edge stored since 00:00 UTC" }),
     readingsTotal: z.number().int().meta({ description: "readings from this edge stored, ever" }),
   })
