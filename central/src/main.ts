@@ -11,6 +11,7 @@ import { loadSessionKey } from "./dashboard/session-key.ts";
 import { type Database, openDatabase } from "./database.ts";
 import { connectDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
+import { maintainReadingsPartitions } from "./db/partitions.ts";
 import { createApp } from "./http/app.ts";
 import type { Parts } from "./http/context.ts";
 import type { CentralApp } from "./http/route.ts";
@@ -61,6 +62,12 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       await migrate(sql);
       log.info({ msg: "migrations applied" });
     }
+    // Next months' partitions are made ahead of time; the default partition only catches stragglers.
+    const partitions = maintainReadingsPartitions(sql, {
+      onError: (error) =>
+        log.error({ msg: "could not create the coming months' readings partitions", err: error }),
+    });
+    undo.push(() => partitions.close());
     const tokens = createTokenStore(sql);
     const firstAdminToken = await createFirstAdminToken(sql, log);
 
