@@ -44,7 +44,10 @@ export async function listen(app: CentralApp, options: ListenOptions): Promise<L
       port: options.port,
       // Leave the process's global Request/Response alone: other parts (and other apps) share them.
       overrideGlobalObjects: false,
-      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+      // No wall-clock limit on receiving a request (Node's default is 5 minutes, answered 408): a CSV
+      // backfill streams for as long as the database takes to store it. Headers still have 60 s.
+      serverOptions: { requestTimeout: 0, ...tls },
+      ...(tls ? { createServer: createHttpsServer } : {}),
     }) as Server;
     created.once("listening", () => resolve(created));
     created.once("error", reject);
