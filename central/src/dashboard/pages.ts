@@ -86,7 +86,29 @@ function overview(w: WindowId): Html {
 </section>`;
 }
 
-function sensor(id: string, w: WindowId): Html {
+/** Admins set a sensor's limits here; the form sends PUT /v1/equipment/{id}/limits with the session. */
+const limitsForm = html`<details class="limits-edit">
+      <summary>Change limits</summary>
+      <form id="limits-form" class="limits-form">
+        ${(
+          [
+            ["criticalLow", "Critical below"],
+            ["warningLow", "Warning below"],
+            ["target", "Target"],
+            ["warningHigh", "Warning above"],
+            ["criticalHigh", "Critical above"],
+          ] as const
+        ).map(
+          ([name, label]) =>
+            html`<label>${label} <input name="${name}" type="number" step="0.01" inputmode="decimal"></label>`,
+        )}
+        <button type="submit" class="primary">Save limits</button>
+        <p class="muted">Leave a field empty for no limit. Changes are recorded with your token's name.</p>
+        <p id="limits-message" role="status"></p>
+      </form>
+    </details>`;
+
+function sensor(id: string, w: WindowId, canEditLimits: boolean): Html {
   const path = `/sensors/${encodeURIComponent(id)}`;
   return html`<p class="crumbs"><a href="${withWindow("/", w)}">Overview</a> › sensor</p>
 <div class="page-head">
@@ -119,6 +141,7 @@ function sensor(id: string, w: WindowId): Html {
   <section class="panel" aria-labelledby="h-limits">
     <h2 id="h-limits">Limits and baseline</h2>
     <dl class="facts" id="limits"></dl>
+    ${canEditLimits ? limitsForm : ""}
     <h2>Readings</h2>
     <dl class="facts" id="readings"></dl>
   </section>
@@ -223,7 +246,7 @@ export function registerPages(app: CentralApp, sessions: Sessions): void {
     if (principal instanceof Response) return principal;
     const w = windowFrom(c.req.query("window"));
     const id = c.req.param("id");
-    const body = sensor(id, w);
+    const body = sensor(id, w, principal.role === "admin");
     return c.html(
       page({
         title: id,

@@ -311,6 +311,29 @@ describe("the dashboard in a browser", () => {
     await shot("backfill");
   });
 
+  it("lets an admin change a sensor's limits on its page, written with the session", async () => {
+    await page.click("text=Sign out");
+    await page.waitForURL(/\/sign-in/);
+    await page.fill("#token", tokenOf.admin ?? "");
+    await page.click("button[type=submit]");
+    await loaded();
+    await page.goto(`${dc.url}/sensors/${DETAILED}?window=48h`);
+    await loaded();
+    await page.click(".limits-edit summary");
+    expect(await page.inputValue('#limits-form input[name="target"]')).toBe("20");
+    await page.fill('#limits-form input[name="target"]', "21.5");
+    await page.click("#limits-form button[type=submit]");
+    await page.waitForFunction(
+      () => document.querySelector<{ textContent: string }>("#limits-message")?.textContent === "Saved.",
+    );
+    expect(await text("#limits")).toMatch(/Target\s*21\.5/);
+    const stored = await api<{ limits: { target: number }; updatedBy: string }>(
+      `/v1/equipment/${DETAILED}/limits`,
+    );
+    expect(stored.limits.target).toBe(21.5);
+    expect(stored.updatedBy).toBe("dashboard admin");
+  });
+
   it("signs out, after which pages and the API refuse the browser", async () => {
     await page.click("text=Sign out");
     await page.waitForURL(/\/sign-in/);

@@ -3,7 +3,7 @@
  * One sensor in depth for the chosen window: its figures, its series drawn against its limits and
  * baseline, where readings are missing, and recent conflicting re-sends.
  */
-import { getJson, getJsonOrNone } from "./api.js";
+import { getJson, getJsonOrNone, sendJson } from "./api.js";
 import { byId, el, fmtCount, fmtDuration, fmtTime, fmtValue, showError, statusBadge } from "./format.js";
 import { COLORS, drawSeries } from "./series-chart.js";
 
@@ -167,7 +167,51 @@ async function load() {
       ]),
     ),
   );
+  fillLimitsForm(limits?.limits);
   main.dataset.loaded = "true";
 }
+
+const LIMIT_FIELDS = /** @type {const} */ ([
+  "warningLow",
+  "warningHigh",
+  "criticalLow",
+  "criticalHigh",
+  "target",
+]);
+
+/** @param {LimitsAnswer["limits"] | undefined} limits */
+function fillLimitsForm(limits) {
+  const form = /** @type {HTMLFormElement | null} */ (document.getElementById("limits-form"));
+  if (!form) return;
+  for (const field of LIMIT_FIELDS) {
+    const input = /** @type {HTMLInputElement | null} */ (form.elements.namedItem(field));
+    const value = limits?.[field];
+    if (input) input.value = value === null || value === undefined ? "" : String(value);
+  }
+}
+
+document.getElementById("limits-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  const message = byId("limits-message");
+  /** @type {Record<string, number | null>} */
+  const body = {};
+  for (const field of LIMIT_FIELDS) {
+    const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(field));
+    body[field] = input.value.trim() === "" ? null : Number(input.value);
+  }
+  message.className = "";
+  message.textContent = "Saving…";
+  try {
+    await sendJson("PUT", `${base}/limits`, body);
+    message.textContent = "Saved. Redrawing…";
+    // Limits change the status and the chart: load the page's data again rather than patch it.
+    await load();
+    message.textContent = "Saved.";
+  } catch (error) {
+    message.className = "error";
+    message.textContent = error instanceof Error ? error.message : String(error);
+  }
+});
 
 load().catch(showError);

@@ -33,10 +33,18 @@ export const COLORS = {
  */
 
 /**
+ * The chart and its resize watcher per container, so drawing again (after an admin changes the limits)
+ * replaces the old chart instead of leaving it listening.
+ * @type {WeakMap<HTMLElement, { destroy(): void }>}
+ */
+const drawnIn = new WeakMap();
+
+/**
  * @param {HTMLElement} container
  * @param {SeriesInput} input
  */
 export function drawSeries(container, input) {
+  drawnIn.get(container)?.destroy();
   container.replaceChildren();
   const height = 340;
 
@@ -136,6 +144,12 @@ export function drawSeries(container, input) {
     [input.times, input.average, input.min, input.max],
     container,
   );
-  fitWidth(container, chart, height);
+  const observer = fitWidth(container, chart, height);
+  drawnIn.set(container, {
+    destroy() {
+      observer.disconnect();
+      chart.destroy();
+    },
+  });
   return chart;
 }
