@@ -19,9 +19,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Sql } from "postgres";
 import type { Role } from "../auth/roles.ts";
 import type { Principal } from "../auth/tokens.ts";
+import type { Sql } from "../db/connect.ts";
 import { ForbiddenError } from "../http/problem.ts";
 
 export const SESSION_COOKIE = "plantlink_session";
@@ -133,6 +133,10 @@ export function isSameOrigin(c: Context): boolean {
   }
 }
 
+/**
+ * Whether the browser reached us over HTTPS: directly, or through a proxy that terminates TLS and says
+ * so. Trusting the header can only add `Secure` to the cookie, never take it away.
+ */
 function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === "https:";
+  return new URL(c.req.url).protocol === "https:" || c.req.header("X-Forwarded-Proto") === "https";
 }

@@ -71,6 +71,15 @@ describe("the dashboard session cookie", () => {
     expect(value).not.toContain(token.slice(4, 20));
   });
 
+  it("is Secure when the browser came over HTTPS, directly or through a TLS-terminating proxy", async () => {
+    const { token } = await tokens.create({ role: "viewer", name: "session https" });
+    const cookieOf = async (url: string, headers: Record<string, string> = {}) =>
+      (await app.request(url, { headers })).headers.get("Set-Cookie") ?? "";
+    expect(await cookieOf(`/issue/${token}`)).not.toMatch(/Secure/);
+    expect(await cookieOf(`https://central.plant/issue/${token}`)).toMatch(/Secure/);
+    expect(await cookieOf(`/issue/${token}`, { "X-Forwarded-Proto": "https" })).toMatch(/Secure/);
+  });
+
   it("authenticates as the token's principal", async () => {
     const { cookie, record } = await signIn("vendor");
     const response = await who(cookie);
