@@ -18,12 +18,9 @@ export const edgeBatchSchema = z
   .object({
     edgeId: z.string().min(1).max(128),
     batchId: z.string().min(1).max(128),
-    readings: z
-      .array(z.unknown())
-      .max(100_000)
-      .meta({
-        description: "readings in the wire format of Reading; each is validated and answered on its own",
-      }),
+    readings: z.array(z.unknown()).max(100_000).meta({
+      description: "readings in the wire format of Reading; each is validated and answered on its own",
+    }),
     /** Readings still buffered at the edge when the batch was sent. */
     backlog: z.number().int().nonnegative().optional(),
     /** Age of the oldest unsynced reading at the edge, in milliseconds. */
