@@ -106,7 +106,10 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     if (wait > 0) return schedule(wait);
     pumping = true;
     try {
-      while (inFlight.size < gate.allowance(settings.maxInFlight)) {
+      // One batch more than connections: it is read and compressed while the others are out, then
+      // waits in the pool's queue, so a connection that frees up never waits for the edge to encode.
+      const ahead = gate.probing() ? 0 : 1;
+      while (inFlight.size < gate.allowance(settings.maxInFlight) + ahead) {
         const batch = pick();
         if (!batch) break;
         start(batch);

@@ -39,6 +39,7 @@ export interface ForwarderStatus {
   /** Set when central refused the token; cleared only by a restart with a new configuration. */
   stopped: { code: "unauthorized" | "forbidden"; detail: string; at: number } | undefined;
   retry: { attempts: number; nextAttemptAt: number } | undefined;
+  /** Batches out: sent and unanswered, plus one ready and waiting for a connection. */
   inFlight: number;
   maxInFlight: number;
   /** Readings synced per second over the last 10 s. */
