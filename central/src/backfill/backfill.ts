@@ -26,8 +26,13 @@ import {
 import { MAX_REPORTED_ERRORS, type UploadCounts, type UploadLineError, type UploadReport } from "./report.ts";
 import type { UploadStore } from "./uploads.ts";
 
-/** Rows per transaction: large enough that a round trip is cheap per row, small enough to stay short. */
-export const DEFAULT_BATCH_ROWS = 5000;
+/**
+ * Rows per transaction. Each batch updates every sensor's rollup and equipment rows once, so for a
+ * plant export (2,000 sensors every minute) 20,000-row batches cost PostgreSQL ~40 % less CPU per row
+ * than 5,000-row ones (13-17 against 21-27 µs, measured through this pipeline); 50,000 were no better.
+ * Two batches in memory (one committing, one filling) stay a few megabytes.
+ */
+export const DEFAULT_BATCH_ROWS = 20_000;
 /** A line (row) longer than this is not a reading: it is an unclosed quote swallowing the file. */
 export const MAX_LINE_BYTES = 1 << 20;
 

@@ -11,7 +11,7 @@ import { rollupDifferences } from "./rollups.ts";
 const central = await startTestCentral();
 const vendor = await central.tokenFor("vendor");
 
-const TOTAL_ROWS = 12_000;
+const TOTAL_ROWS = 50_000;
 const lines = ["equipmentId,timestamp,value"];
 for (let i = 0; i < TOTAL_ROWS; i++) {
   const ts = new Date(Date.parse("2024-05-01T00:00:00Z") + Math.floor(i / 3) * 60_000).toISOString();
@@ -53,10 +53,14 @@ describe("an upload cut off half-way", () => {
       headers: { ...bearer(vendor), "Content-Type": "text/csv" }, // chunked: no length to hold to
     });
     req.on("error", () => undefined); // the test breaks the connection on purpose
-    // 7,000 lines and the first half of the next row, then nothing: the connection breaks.
-    const sent = `${lines.slice(0, 7000).join("\n")}\n${lines[7000]?.slice(0, 20)}`;
+    // 30,000 lines and the first half of the next row, then nothing: the connection breaks once the
+    // first batch (20,000 rows) is committed.
+    const sent = `${lines.slice(0, 30_000).join("\n")}\n${lines[30_000]?.slice(0, 20)}`;
     req.write(sent);
-    await until(async () => ((await uploadRow())?.committedLine ?? 0) > 5000 || undefined, "the first batch");
+    await until(
+      async () => ((await uploadRow())?.committedLine ?? 0) > 20_000 || undefined,
+      "the first batch",
+    );
     req.destroy();
     const cut = await until(async () => {
       const row = await uploadRow();
@@ -67,8 +71,8 @@ describe("an upload cut off half-way", () => {
     const report = (await answer.json()) as Record<string, number | string>;
     const committedLine = Number(report.committedLine);
     expect(report.status).toBe("incomplete");
-    expect(committedLine).toBeGreaterThan(5000);
-    expect(committedLine).toBeLessThanOrEqual(7000);
+    expect(committedLine).toBeGreaterThan(20_000);
+    expect(committedLine).toBeLessThanOrEqual(30_000);
     // Every line up to committedLine is stored, nothing after it, and committedBytes is where it ends.
     expect(report).toMatchObject({ rows: committedLine - 1, inserted: committedLine - 1, rejected: 0 });
     expect(report.committedBytes).toBe(Buffer.byteLength(`${lines.slice(0, committedLine).join("\n")}\n`));

@@ -53,7 +53,7 @@ describe("the backfill pipeline", () => {
         yield Buffer.from(chunk);
       }
     }
-    const upload = backfill(deps, source(), options());
+    const upload = backfill(deps, source(), { ...options(), batchRows: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const whileBlocked = pulled;
     // One batch committing, the next one filling (5,000 rows each, ~46 bytes a row) and the stream
