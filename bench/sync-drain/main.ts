@@ -153,6 +153,7 @@ async function baseline(
 ) {
   rig.unsyncRange(first, last);
   const bodies: Buffer[] = [];
+  // Encoded before the clock starts: the baseline is central's side alone.
   for (let after = first - 1; ; ) {
     const rows = rig.edge.buffer.readUnsynced({ afterSeq: after, limit: config.batch });
     const batch = takeBatch(

@@ -8,7 +8,7 @@ import type { IngestAnswer } from "@plantlink/shared";
 import type { ReadingBuffer } from "../buffer/buffer.ts";
 import type { Db } from "../buffer/database.ts";
 import type { Quarantine, QuarantineEntry } from "../buffer/quarantine.ts";
-import type { Batch } from "./batch.ts";
+import { type Batch, batchLabel } from "./batch.ts";
 
 /**
  * Why an answer cannot be taken as this batch's, or undefined when it can. Marking a batch synced on an
@@ -18,15 +18,15 @@ import type { Batch } from "./batch.ts";
 export function answerProblem(batch: Batch, answer: IngestAnswer): string | undefined {
   const n = batch.readings.length;
   if (answer.received !== n) {
-    return `central's answer counts ${answer.received} readings for batch ${batch.id} of ${n}`;
+    return `central's answer counts ${answer.received} readings for batch ${batchLabel(batch)} of ${n}`;
   }
   const sum = answer.inserted + answer.duplicates + answer.conflicts + answer.rejected;
   if (sum !== n) {
-    return `central's answer for batch ${batch.id} does not add up: inserted ${answer.inserted} + duplicates ${answer.duplicates} + conflicts ${answer.conflicts} + rejected ${answer.rejected} ≠ ${n}`;
+    return `central's answer for batch ${batchLabel(batch)} does not add up: inserted ${answer.inserted} + duplicates ${answer.duplicates} + conflicts ${answer.conflicts} + rejected ${answer.rejected} ≠ ${n}`;
   }
   const named = new Set(answer.errors.map((e) => e.index).filter((i) => i !== undefined && i >= 0 && i < n));
   if (named.size !== answer.rejected) {
-    return `central rejected ${answer.rejected} readings of batch ${batch.id} but named ${named.size} of them`;
+    return `central rejected ${answer.rejected} readings of batch ${batchLabel(batch)} but named ${named.size} of them`;
   }
   return undefined;
 }
@@ -41,12 +41,12 @@ export function rejectionEntries(batch: Batch, answer: IngestAnswer, centralUrl:
   }
   const entries: QuarantineEntry[] = [];
   for (const [index, list] of [...reasons].sort((a, b) => a[0] - b[0])) {
-    const item = batch.items[index];
+    const item = batch.wire?.items[index];
     if (item === undefined) continue;
     const raw = Buffer.from(item, "utf8");
     entries.push({
       source: "central",
-      origin: `${centralUrl} batch ${batch.id}`,
+      origin: `${centralUrl} batch ${batchLabel(batch)}`,
       client: undefined,
       itemIndex: index,
       reasonCode: "central_rejected",

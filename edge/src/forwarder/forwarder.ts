@@ -16,7 +16,7 @@ import type { ReadingBuffer } from "../buffer/buffer.ts";
 import type { Db } from "../buffer/database.ts";
 import type { Quarantine } from "../buffer/quarantine.ts";
 import { acknowledgeBatch, answerProblem } from "./acknowledge.ts";
-import { type Batch, type BatchLimits, encodeBatch, splitBatch } from "./batch.ts";
+import { type Batch, type BatchLimits, batchLabel, encodeBatch, splitBatch } from "./batch.ts";
 import type { CentralClient, SendOutcome } from "./client.ts";
 import { createLanes } from "./lanes.ts";
 import { createRateMeter } from "./rate.ts";
@@ -177,7 +177,11 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
         // Later batches start at the size that got through, instead of being refused first every time.
         limits.maxReadings = Math.max(1, Math.min(limits.maxReadings, halves[0].readings.length));
         limits.maxBytes = Math.max(1024, Math.min(limits.maxBytes, halves[0].itemBytes));
-        log.warn({ msg: "central refused a batch as too large; split it", batchId: batch.id, ...limits });
+        log.warn({
+          msg: "central refused a batch as too large; split it",
+          batchId: batchLabel(batch),
+          ...limits,
+        });
         lanes.requeue(...halves);
         return;
       }
@@ -209,7 +213,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
         return refuse(
           batch,
           `http_${outcome.status}`,
-          `central refused batch ${batch.id} (${outcome.status}): ${outcome.detail}`,
+          `central refused batch ${batchLabel(batch)} (${outcome.status}): ${outcome.detail}`,
         );
       case "retry":
         lanes.requeue(batch);
@@ -243,11 +247,15 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     rate.add(batch.readings.length);
     deps.observer?.synced(batch, answer, seconds);
     if (quarantined > 0) {
-      log.warn({ msg: "central rejected readings; quarantined", batchId: batch.id, count: quarantined });
+      log.warn({
+        msg: "central rejected readings; quarantined",
+        batchId: batchLabel(batch),
+        count: quarantined,
+      });
     }
     log.debug({
       msg: "batch synced",
-      batchId: batch.id,
+      batchId: batchLabel(batch),
       lane: batch.lane,
       count: batch.readings.length,
       seconds,
@@ -288,7 +296,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       msg: "central's answer needs a person; retrying slowly",
       code,
       detail: message,
-      batchId: batch.id,
+      batchId: batchLabel(batch),
     });
   }
 
