@@ -1,6 +1,6 @@
 /**
- * `pnpm bench sync-drain [--readings 2000000] [--sensors 2000] [--batch 5000] [--in-flight 4]
- *  [--gzip 6] [--rounds 4] [--sweep-readings 200000] [--sweep-batches 1000,5000,20000]
+ * `pnpm bench sync-drain [--readings 2000000] [--sensors 2000] [--batch 20000] [--in-flight 2]
+ *  [--gzip 6] [--rounds 4] [--sweep-readings 200000] [--sweep-batches 1000,5000,20000,50000]
  *  [--sweep-in-flight 1,2,4,8] [--no-sweep]`
  *
  * An edge buffer pre-filled with a backlog (2,000 sensors, one reading per sensor per second) drains
@@ -28,12 +28,12 @@ const { values } = parseArgs({
   options: {
     readings: { type: "string", default: "2000000" },
     sensors: { type: "string", default: "2000" },
-    batch: { type: "string", default: "5000" },
-    "in-flight": { type: "string", default: "4" },
+    batch: { type: "string", default: "20000" },
+    "in-flight": { type: "string", default: "2" },
     gzip: { type: "string", default: "6" },
     rounds: { type: "string", default: "4" },
     "sweep-readings": { type: "string", default: "200000" },
-    "sweep-batches": { type: "string", default: "1000,5000,20000" },
+    "sweep-batches": { type: "string", default: "1000,5000,20000,50000" },
     "sweep-in-flight": { type: "string", default: "1,2,4,8" },
     "no-sweep": { type: "boolean", default: false },
   },

@@ -29,11 +29,16 @@ export const forwardEnvShape = {
   PLANTLINK_CENTRAL_CA: text,
   PLANTLINK_CLIENT_CERT: text,
   PLANTLINK_CLIENT_KEY: text,
-  /** Readings per batch; also the block batches are aligned to (see batch.ts). */
-  PLANTLINK_FORWARD_BATCH_READINGS: whole(5000, 1, 100_000),
+  /**
+   * Readings per batch; also the block batches are aligned to (see batch.ts). Large batches on purpose:
+   * central updates each sensor's rollup rows once per batch, so its cost per reading falls with batch
+   * size, and a site's batches in flight at once wait for each other on those rows — 20,000 × 2 drained
+   * fastest in the sync-drain sweep (docs/performance.md).
+   */
+  PLANTLINK_FORWARD_BATCH_READINGS: whole(20_000, 1, 100_000),
   /** Uncompressed JSON bytes of a batch's readings; keep well under central's decompressed limit. */
   PLANTLINK_FORWARD_BATCH_BYTES: envBytes(4_000_000),
-  PLANTLINK_FORWARD_IN_FLIGHT: whole(4, 1, 64),
+  PLANTLINK_FORWARD_IN_FLIGHT: whole(2, 1, 64),
   PLANTLINK_FORWARD_CONNECT_TIMEOUT_MS: whole(10_000, 100, 600_000, " ms"),
   PLANTLINK_FORWARD_REQUEST_TIMEOUT_MS: whole(60_000, 100, 600_000, " ms"),
   PLANTLINK_FORWARD_BACKOFF_BASE_MS: whole(500, 1, 600_000, " ms"),
