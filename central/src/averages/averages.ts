@@ -94,20 +94,24 @@ export async function averages(
 ): Promise<AveragesAnswer> {
   const bounds = windowBounds(query.window, query.at);
   const baseline = baselineDays(bounds);
-  const ids = query.equipmentIds;
-  const rows = await sql<Row[]>`
-    with w as (${windowFigures(sql, bounds, ids)}),
-    b as (${baselineFigures(sql, baseline, ids)})
-    select w.equipment_id, ${figureColumns(sql)}
-    from w
-    left join b using (equipment_id)
-    left join equipment_limits l using (equipment_id)
-    order by w.equipment_id`;
+  const rows = await averagesStatement(sql, bounds, query.equipmentIds);
   return {
     bounds,
     baselineDays: baseline,
     sensors: rows.map((row) => toSensorWindow(row, bounds, thresholds)),
   };
+}
+
+/** The one statement behind `averages`, unexecuted: the benchmark EXPLAINs it. */
+export function averagesStatement(sql: Sql, bounds: WindowBounds, ids: readonly string[] | undefined) {
+  return sql<Row[]>`
+    with w as (${windowFigures(sql, bounds, ids)}),
+    b as (${baselineFigures(sql, baselineDays(bounds), ids)})
+    select w.equipment_id, ${figureColumns(sql)}
+    from w
+    left join b using (equipment_id)
+    left join equipment_limits l using (equipment_id)
+    order by w.equipment_id`;
 }
 
 /** Per sensor with readings in the window: count, sum, min, max, first and last reading. */

@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { equipmentIdProblem } from "@plantlink/shared";
+import type { Sql } from "../db/connect.ts";
 import { parseAt, WINDOW_NAMES } from "./windows.ts";
 
 export const windowParam = z.enum(WINDOW_NAMES, {
@@ -42,9 +43,25 @@ export const equipmentIdsQuery = z
     example: "EQ-00001",
   });
 
-export function equipmentIdList(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return [...new Set(typeof value === "string" ? [value] : value)];
+export const edgeIdQuery = z.string().min(1).max(200).optional().openapi({
+  description: "only sensors whose last reading came from this edge site",
+  example: "plant-north",
+});
+
+/**
+ * The sensors a request is about: the repeated `equipmentId`s, narrowed to those last sent by `edgeId`
+ * when given; undefined means every sensor.
+ */
+export async function selectedSensors(
+  sql: Sql,
+  query: { equipmentId?: string | string[] | undefined; edgeId?: string | undefined },
+): Promise<string[] | undefined> {
+  const listed = query.equipmentId === undefined ? undefined : [...new Set([query.equipmentId].flat())];
+  if (query.edgeId === undefined) return listed;
+  const rows = await sql<{ equipment_id: string }[]>`
+    select equipment_id from equipment where last_source = ${query.edgeId}
+    ${listed === undefined ? sql`` : sql`and equipment_id = any(${listed}::text[])`}`;
+  return rows.map((row) => row.equipment_id);
 }
 
 /** The parsed `at`, or the clock. The schema has already refused an unparsable one. */

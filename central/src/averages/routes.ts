@@ -6,7 +6,7 @@ import { statusThresholdsOf } from "../equipment/thresholds.ts";
 import { conditionalAnswer } from "../http/conditional.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
 import { averages, averagesToJson } from "./averages.ts";
-import { atOrNow, atQuery, equipmentIdList, equipmentIdsQuery, windowQuery } from "./params.ts";
+import { atOrNow, atQuery, edgeIdQuery, equipmentIdsQuery, selectedSensors, windowQuery } from "./params.ts";
 import { WINDOWS } from "./windows.ts";
 
 const number = (description: string) => z.number().meta({ description });
@@ -67,9 +67,16 @@ const getAverages = defineRoute({
     summary: "Every sensor's exact average, count, sum, min, max and status over a window",
     description:
       "Readings with now − W < timestamp ≤ now, for each sensor with at least one (or only the repeated " +
-      "`equipmentId`s). Whole rollup buckets plus raw readings at the window's edges, so the figures " +
+      "`equipmentId`s, and only those last sent by `edgeId` when given). Whole rollup buckets plus raw readings at the window's edges, so the figures " +
       "equal PostgreSQL's aggregates over the raw rows. Carries `ETag`; `If-None-Match` answers 304.",
-    request: { query: z.object({ window: windowQuery, at: atQuery, equipmentId: equipmentIdsQuery }) },
+    request: {
+      query: z.object({
+        window: windowQuery,
+        at: atQuery,
+        equipmentId: equipmentIdsQuery,
+        edgeId: edgeIdQuery,
+      }),
+    },
     responses: {
       200: {
         description: "the window's figures, by equipment id",
@@ -86,7 +93,7 @@ const getAverages = defineRoute({
       {
         window: query.window,
         at: atOrNow(query.at, parts.validation.now ?? Date.now),
-        equipmentIds: equipmentIdList(query.equipmentId),
+        equipmentIds: await selectedSensors(parts.sql, query),
       },
       statusThresholdsOf(parts),
     );

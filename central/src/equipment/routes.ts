@@ -8,9 +8,10 @@ import type { Context } from "hono";
 import {
   atOrNow,
   atQuery,
-  equipmentIdList,
+  edgeIdQuery,
   equipmentIdPath,
   equipmentIdsQuery,
+  selectedSensors,
   windowQuery,
 } from "../averages/params.ts";
 import { badParameter, notModified } from "../averages/routes.ts";
@@ -185,6 +186,7 @@ const sparklinesRoute = defineRoute({
         at: atQuery,
         points: points(24, 200),
         equipmentId: equipmentIdsQuery,
+        edgeId: edgeIdQuery,
       }),
     },
     responses: {
@@ -199,7 +201,7 @@ const sparklinesRoute = defineRoute({
       window: query.window,
       at: atOrNow(query.at, parts.validation.now ?? Date.now),
       points: query.points,
-      equipmentIds: equipmentIdList(query.equipmentId),
+      equipmentIds: await selectedSensors(parts.sql, query),
     });
     const body = {
       window: query.window,

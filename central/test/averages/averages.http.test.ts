@@ -76,6 +76,15 @@ describe("GET /v1/averages", () => {
     expect(one.sensors.map((s) => s.equipmentId)).toEqual(["EQ-B"]);
   });
 
+  it("answers only the sensors last sent by an edge with edgeId", async () => {
+    await store(central.db.sql, [{ equipmentId: "EQ-SITE", ts: NOW - 5 * MINUTE, centi: 5 }], "site-a");
+    const at = new Date(NOW).toISOString();
+    const site = (await (await get(`window=24h&at=${at}&edgeId=site-a`)).json()) as Answer;
+    expect(site.sensors.map((s) => s.equipmentId)).toEqual(["EQ-SITE"]);
+    const none = (await (await get(`window=24h&at=${at}&edgeId=site-a&equipmentId=EQ-B`)).json()) as Answer;
+    expect(none.sensors).toEqual([]);
+  });
+
   it("refuses a bad window, at or equipmentId with a 400 problem naming the allowed values", async () => {
     for (const [query, field, reason] of [
       ["window=7d", "window", /window must be one of 24h, 48h, 1w, 1m, got "7d"/],
