@@ -29,6 +29,7 @@ describe("offline first", () => {
       sensors: 500,
       liveRate: 200,
       outageMs: 3000,
+      batchReadings: 1000,
       log: (line) => console.log(`[offline] ${line}`),
     });
     // While central was down the edge kept acknowledging and said why nothing left.

@@ -26,6 +26,11 @@ export interface OfflineOptions {
   liveRate: number;
   /** How long central stays down after the edge started (live readings accumulate meanwhile). */
   outageMs: number;
+  /**
+   * Readings per forwarded batch. The short test uses small batches so that its backlog takes many
+   * rounds, as a backlog of hours does at the default size; otherwise it is gone in two round trips.
+   */
+  batchReadings?: number;
   log?: (line: string) => void;
 }
 
@@ -105,7 +110,11 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineReport
     centralUrl: `http://127.0.0.1:${centralPort}`,
     centralToken: token,
     logFile: join(options.workDir, "edge.log"),
-    env: { PLANTLINK_FORWARD_BACKOFF_MAX_MS: "2000", PLANTLINK_FORWARD_LIVE_LAG_MS: "5000" },
+    env: {
+      PLANTLINK_FORWARD_BACKOFF_MAX_MS: "2000",
+      PLANTLINK_FORWARD_LIVE_LAG_MS: "5000",
+      ...(options.batchReadings ? { PLANTLINK_FORWARD_BATCH_READINGS: String(options.batchReadings) } : {}),
+    },
   });
   let publishers: Publishers | undefined;
   try {
@@ -140,11 +149,11 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineReport
           state: status.sync.state,
           liveLane: status.sync.liveLane !== null,
         });
-        // Part-way through the backlog: are the readings devices sent since central came back there?
+        // While the backlog is still draining: are the readings devices sent since central came back
+        // at central already? The last such look before the backlog is done is the one kept.
         if (
-          !midDrain &&
-          status.buffered < options.backlog * 0.8 &&
-          status.buffered > options.backlog * 0.05
+          status.buffered > options.backlog * 0.05 &&
+          Date.parse(status.oldestUnsyncedAt ?? "") < cameBack
         ) {
           const live = [...publishers.acked.keys()].filter((k) => !ackedBefore.has(k));
           const rows = await options.sql<{ n: number }[]>`
@@ -155,7 +164,6 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineReport
             atCentralMidDrain: rows[0]?.n ?? 0,
             backlogLeftThen: status.buffered,
           };
-          log(`mid-drain: ${status.buffered} left, live readings at central ${midDrain.atCentralMidDrain}`);
         }
         // Drained: what is left (if anything) arrived after central came back — live, not backlog.
         const oldest =
@@ -166,6 +174,11 @@ export async function runOffline(options: OfflineOptions): Promise<OfflineReport
       await sleep(250);
     }
     const drainMs = Date.now() - cameBack;
+    if (midDrain) {
+      log(
+        `mid-drain (${midDrain.backlogLeftThen} left): ${midDrain.atCentralMidDrain} live readings already at central`,
+      );
+    }
     await publishers.stop(5000);
     // Let the last live readings through before reading central.
     for (let i = 0; i < 100; i++) {
