@@ -5,7 +5,7 @@
  */
 import { getJson, getJsonOrNone, sendJson } from "./api.js";
 import { byId, el, fmtCount, fmtDuration, fmtTime, fmtValue, showError, statusBadge } from "./format.js";
-import { COLORS, drawSeries } from "./series-chart.js";
+import { COLORS, chartColumns, drawSeries } from "./series-chart.js";
 
 /** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
 /** @typedef {import("./api-types.d.ts").SeriesAnswer} SeriesAnswer */
@@ -88,15 +88,16 @@ async function load() {
   const base_ = figures?.baseline;
   const baseline = base_ ? { low: base_.mean - 2 * base_.sd, high: base_.mean + 2 * base_.sd } : null;
   const windowEnd = seconds(series.to);
+  // A gap still open at the window's end (no reading since) is shaded up to now.
+  const gapSpans = gaps.gaps.map((g) => ({
+    from: seconds(g.from),
+    to: g.to === null ? windowEnd : seconds(g.to),
+  }));
   drawSeries(byId("chart"), {
-    times: series.buckets.map((b) => seconds(b.start)),
-    average: series.buckets.map((b) => b.average),
-    min: series.buckets.map((b) => b.min),
-    max: series.buckets.map((b) => b.max),
+    ...chartColumns(series.buckets, series.bucketMs, gapSpans),
     from: seconds(series.from),
     to: windowEnd,
-    // A gap still open at the window's end (no reading since) is shaded up to now.
-    gaps: gaps.gaps.map((g) => ({ from: seconds(g.from), to: g.to === null ? windowEnd : seconds(g.to) })),
+    gaps: gapSpans,
     lines,
     baseline,
   });

@@ -33,6 +33,36 @@ export const COLORS = {
  */
 
 /**
+ * The chart's columns from the series buckets. Empty buckets are left out rather than drawn as holes:
+ * a sensor that reads every 4 hours leaves most 30-minute buckets of a week empty, and holes there would
+ * leave dots instead of a line. The line is broken only where the gaps answer says readings were
+ * missing (a null point in the gap's middle), so a real gap still shows as one. Points sit at their
+ * bucket's middle.
+ * @param {{ start: string, count: number, average: number | null, min: number | null, max: number | null }[]} buckets
+ * @param {number} bucketMs
+ * @param {{ from: number, to: number }[]} gaps epoch seconds
+ */
+export function chartColumns(buckets, bucketMs, gaps) {
+  /** @type {{ t: number, average: number | null, min: number | null, max: number | null }[]} */
+  const rows = buckets
+    .filter((b) => b.count > 0)
+    .map((b) => ({
+      t: (Date.parse(b.start) + bucketMs / 2) / 1000,
+      average: b.average,
+      min: b.min,
+      max: b.max,
+    }));
+  for (const gap of gaps) rows.push({ t: (gap.from + gap.to) / 2, average: null, min: null, max: null });
+  rows.sort((a, b) => a.t - b.t);
+  return {
+    times: rows.map((r) => r.t),
+    average: rows.map((r) => r.average),
+    min: rows.map((r) => r.min),
+    max: rows.map((r) => r.max),
+  };
+}
+
+/**
  * The chart and its resize watcher per container, so drawing again (after an admin changes the limits)
  * replaces the old chart instead of leaving it listening.
  * @type {WeakMap<HTMLElement, { destroy(): void }>}

@@ -50,7 +50,7 @@ export function sparkline(values, label) {
     if (v === null || v === undefined) continue;
     const p = previous >= 0 ? values[previous] : null;
     if (p !== null && p !== undefined) {
-      ctx.strokeStyle = i - previous === 1 ? "#1758c2" : "rgba(23, 88, 194, 0.35)";
+      ctx.strokeStyle = i - previous === 1 ? "#1758c2" : "rgba(23, 88, 194, 0.5)";
       ctx.beginPath();
       ctx.moveTo(x(previous), y(p));
       ctx.lineTo(x(i), y(v));
