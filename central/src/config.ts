@@ -3,7 +3,7 @@
  * only file of central that looks at process.env; everything else is handed the typed value, so tests
  * build centrals with whatever config they need.
  */
-import { envBytes, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
+import { envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
@@ -39,11 +39,7 @@ export const centralEnvSchema = z
     PLANTLINK_CENTRAL_DECOMPRESSED_LIMIT: envBytes(64_000_000),
     /** The largest CSV file a backfill upload may be, after gzip decoding (413 beyond). */
     PLANTLINK_BACKFILL_MAX_BYTES: envBytes(10_000_000_000),
-    PLANTLINK_MAX_CLOCK_SKEW_MS: z.coerce
-      .number({ error: "expected milliseconds, e.g. 300000 for 5 minutes" })
-      .int({ error: "expected whole milliseconds" })
-      .nonnegative({ error: "expected milliseconds ≥ 0" })
-      .default(300_000),
+    PLANTLINK_MAX_FUTURE_SKEW_SECONDS: envFutureSkewMs,
     /**
      * `auto`: migrate when the database is the embedded one (a single-machine install has no DBA to run
      * `pnpm central migrate`), leave an external database alone.
@@ -82,7 +78,7 @@ export interface CentralConfig {
   bodyLimitBytes: number;
   decompressedLimitBytes: number;
   backfillMaxBytes: number;
-  maxClockSkewMs: number;
+  maxFutureSkewMs: number;
   migrate: "auto" | "always" | "never";
   poolMax: number;
   /** Each sensor's status thresholds (docs/status.md). */
@@ -106,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: e.PLANTLINK_CENTRAL_BODY_LIMIT,
     decompressedLimitBytes: e.PLANTLINK_CENTRAL_DECOMPRESSED_LIMIT,
     backfillMaxBytes: e.PLANTLINK_BACKFILL_MAX_BYTES,
-    maxClockSkewMs: e.PLANTLINK_MAX_CLOCK_SKEW_MS,
+    maxFutureSkewMs: e.PLANTLINK_MAX_FUTURE_SKEW_SECONDS,
     migrate:
       e.PLANTLINK_CENTRAL_MIGRATE === "auto"
         ? "auto"

@@ -78,7 +78,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       log,
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
       backfillMaxBytes: config.backfillMaxBytes,
-      validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxClockSkewMs },
+      validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxFutureSkewMs },
       readiness: createReadiness(sql),
       statusThresholds: config.statusThresholds,
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).

@@ -4,7 +4,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { envBoolean, envBytes, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
+import { envBoolean, envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import { checkForwardEnv, type ForwardConfig, forwardEnvShape, toForwardConfig } from "./forwarder/config.ts";
 
@@ -69,7 +69,7 @@ const schema = z
     PLANTLINK_COMMIT_MAX_DELAY_MS: positiveInt(2, 0, 1000),
     PLANTLINK_MQTT_MAX_PAYLOAD_BYTES: envBytes(256 * 1024),
     PLANTLINK_HTTP_MAX_BODY_BYTES: envBytes(4 * 1024 * 1024),
-    PLANTLINK_MAX_FUTURE_SKEW_SECONDS: positiveNumber(300, "a number of seconds ≥ 0"),
+    PLANTLINK_MAX_FUTURE_SKEW_SECONDS: envFutureSkewMs,
     PLANTLINK_ALLOW_ANONYMOUS: envBoolean(false),
     PLANTLINK_MQTT_ALLOW_SUBSCRIBE: envBoolean(false),
     LOG_LEVEL: envLogLevel,
@@ -163,7 +163,7 @@ export function loadEdgeConfig(
       maxReadings: parsed.PLANTLINK_COMMIT_MAX_READINGS,
       maxDelayMs: parsed.PLANTLINK_COMMIT_MAX_DELAY_MS,
     },
-    maxFutureSkewMs: Math.round(parsed.PLANTLINK_MAX_FUTURE_SKEW_SECONDS * 1000),
+    maxFutureSkewMs: parsed.PLANTLINK_MAX_FUTURE_SKEW_SECONDS,
     forward: toForwardConfig(parsed),
     logLevel: parsed.LOG_LEVEL,
   };

@@ -51,6 +51,16 @@ export const envLogLevel = z
   })
   .default("info");
 
+/**
+ * `PLANTLINK_MAX_FUTURE_SKEW_SECONDS`, read the same by the edge and central: how far ahead of the
+ * receiver's clock a reading's timestamp may be (DESIGN.md section 2); returns milliseconds.
+ */
+export const envFutureSkewMs = z.coerce
+  .number({ error: "expected a number of seconds ≥ 0, e.g. 300 for 5 minutes" })
+  .refine((n) => Number.isFinite(n) && n >= 0, { error: "expected a number of seconds ≥ 0" })
+  .default(300)
+  .transform((seconds) => Math.round(seconds * 1000));
+
 /** A byte size like `4GB`, `512MiB`, `1000000`; returns bytes. */
 export const envBytes = (fallback: number) =>
   z

@@ -181,6 +181,19 @@ describe(".env.example", () => {
     }
   });
 
+  it("names the future-skew limit the same for central and the edge, in seconds", () => {
+    for (const service of ["central", "edge"] as const) {
+      expect(reads(loaders[service], "PLANTLINK_MAX_FUTURE_SKEW_SECONDS"), service).toBe(true);
+      expect(configProblems(loaders[service], { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: "90" }), service).toEqual(
+        [],
+      );
+      expect(
+        configProblems(loaders[service], { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: "-1" })[0],
+        service,
+      ).toMatch(/^PLANTLINK_MAX_FUTURE_SKEW_SECONDS: expected a number of seconds/);
+    }
+  });
+
   it("lists nothing that no part reads", () => {
     for (const name of mentioned) {
       const known = reads(loaders.central, name) || reads(loaders.edge, name) || OTHERS.includes(name);
