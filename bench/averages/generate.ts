@@ -78,17 +78,9 @@ export async function generate(
   }
   progress("readings indexes");
 
-  await pool`
-    insert into rollup_hour (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts)
-    select equipment_id, date_trunc('hour', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-      max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
-    from rollup_10min group by 1, 2 order by 2, 1`;
+  await rollUp(pool, "rollup_10min", "rollup_hour", "hour");
   progress("hour rollups");
-  await pool`
-    insert into rollup_day (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts)
-    select equipment_id, date_trunc('day', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-      max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
-    from rollup_hour group by 1, 2 order by 2, 1`;
+  await rollUp(pool, "rollup_hour", "rollup_day", "day");
   await pool`
     insert into equipment (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
     select d.equipment_id, min(d.first_ts), max(d.last_ts),
@@ -100,6 +92,15 @@ export async function generate(
   await pool`vacuum (analyze) readings, rollup_10min, rollup_hour, rollup_day, equipment`;
   progress("vacuum analyze");
   return { sensors, days, start, readings: sensors * days * 1440 };
+}
+
+/** One rollup level summed into the next coarser one, bucket by bucket as ingest writes them. */
+async function rollUp(pool: Sql, from: string, into: string, unit: "hour" | "day"): Promise<void> {
+  await pool.unsafe(`
+    insert into ${into} (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts)
+    select equipment_id, date_trunc('${unit}', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
+      max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+    from ${from} group by 1, 2 order by 2, 1`);
 }
 
 async function readingsIndexes(pool: Sql): Promise<{ indexname: string; indexdef: string }[]> {

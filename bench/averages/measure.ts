@@ -2,8 +2,8 @@
  * The measurement: GET /v1/averages through central's real app (routing, validation, auth, the query,
  * status, JSON, ETag — everything but the socket), at random `now` values in the data's last day,
  * windows taking turns so each sees the same mix of quiet and busy moments on a shared machine; then
- * the plain GROUP BY with avg() over the raw rows, a few times per window, each compared with our
- * answer for the same `now`. Prints one markdown table and the 1m query's plan summary.
+ * the plain GROUP BY with avg() over the raw rows (the exactness tests' oracle), a few times per
+ * window, each compared with our answer for the same `now`. Prints one markdown table and the 1m query's plan summary.
  */
 import { pino } from "pino";
 import { createTokenStore } from "../../central/src/auth/tokens.ts";
@@ -13,51 +13,13 @@ import type { Sql } from "../../central/src/db/connect.ts";
 import { createApp } from "../../central/src/http/app.ts";
 import { createMetrics } from "../../central/src/status/metrics.ts";
 import { createReadiness } from "../../central/src/status/readiness.ts";
+import { type RawFigures, rawFigures } from "../../central/test/averages/raw-figures.ts";
 import { ms, quantile, sortedCopy, table } from "../support/stats.ts";
 
 const DAY_MS = 86_400_000;
 
-interface Figures {
-  equipmentId: string;
-  count: number;
-  average: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: string;
-  last: string;
-}
-
-/** The baseline: PostgreSQL's aggregates over the raw rows, shaped like our answer. */
-async function rawAverages(sql: Sql, from: number, to: number): Promise<Figures[]> {
-  const rows = await sql<
-    {
-      equipment_id: string;
-      count: string;
-      average: string;
-      sum: string;
-      min: string;
-      max: string;
-      first: Date;
-      last: Date;
-    }[]
-  >`
-    select equipment_id, count(*) as count, round(avg(value_centi) / 100, 4)::text as average,
-      (sum(value_centi) / 100)::text as sum, min(value_centi) as min, max(value_centi) as max,
-      min(ts) as first, max(ts) as last
-    from readings where ts > ${new Date(from)} and ts <= ${new Date(to)}
-    group by equipment_id order by equipment_id`;
-  return rows.map((r) => ({
-    equipmentId: r.equipment_id,
-    count: Number(r.count),
-    average: Number(r.average),
-    sum: Number(r.sum),
-    min: Number(r.min) / 100,
-    max: Number(r.max) / 100,
-    first: r.first.toISOString(),
-    last: r.last.toISOString(),
-  }));
-}
+/** One sensor in the answer's JSON: the oracle's figures, with instants as text. */
+type AnswerFigures = Omit<RawFigures, "first" | "last"> & { first: string; last: string };
 
 export async function measure(
   sql: Sql,
@@ -80,7 +42,9 @@ export async function measure(
     const response = await app.request(`/v1/averages?window=${window}&at=${new Date(now).toISOString()}`, {
       headers: { Authorization: `Bearer ${token}` },
     });
-    const body = (await response.json()) as { sensors: Figures[] };
+    const body = (await response.json()) as {
+      sensors: AnswerFigures[];
+    };
     if (response.status !== 200) throw new Error(`GET /v1/averages answered ${response.status}`);
     return { ms: performance.now() - t, sensors: body.sensors };
   };
@@ -103,7 +67,7 @@ export async function measure(
     for (const window of WINDOW_NAMES) {
       const now = randomNow();
       const t = performance.now();
-      const expected = await rawAverages(sql, now - WINDOWS[window].ms, now);
+      const expected = await rawFigures(sql, now - WINDOWS[window].ms, now);
       raw.get(window)!.push(performance.now() - t);
       const answer = await call(window, now);
       const got = answer.sensors.map(({ equipmentId, count, average, sum, min, max, first, last }) => ({
@@ -113,8 +77,8 @@ export async function measure(
         sum,
         min,
         max,
-        first,
-        last,
+        first: Date.parse(first),
+        last: Date.parse(last),
       }));
       if (JSON.stringify(got) !== JSON.stringify(expected)) {
         equal.set(window, false);

@@ -8,9 +8,10 @@
  * 1 reading/min for 2,000 sensors, most of a 50 ms budget. The 10-minute level cuts the raw part to
  * 10 minutes (and at most five 10-minute rows); measured in docs/performance.md, "Averages".
  *
- * Each level has a covering index on (bucket) with every aggregate included, and readings one on (ts)
- * with equipment_id and value_centi, so every span is one index-only range scan across all sensors
- * (no sequential scan, no visit per sensor).
+ * Each level has an index on (bucket) and readings a covering one on (ts) with equipment_id and
+ * value_centi, so every span is one range scan across all sensors (no visit per sensor). The rollup
+ * indexes are deliberately not covering: an included aggregate column changes on every ingest, which
+ * would rule out the HOT updates that keep ingest's rollup upkeep cheap (drizzle/0004_hot_updates.sql).
  */
 import type postgres from "postgres";
 import type { Sql } from "../db/connect.ts";
