@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type ChaosEvent, runChaos } from "../../test/e2e/support/chaos.ts";
-import { startBenchDatabase } from "../../test/e2e/support/database.ts";
 import { countMissing, missingOrDifferent } from "../../test/e2e/support/ledger.ts";
+import { startBenchDatabase } from "../support/postgres.ts";
 
 const { values } = parseArgs({
   options: { minutes: { type: "string", default: "10" }, rate: { type: "string", default: "2000" } },

@@ -8,9 +8,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startBenchDatabase } from "../../test/e2e/support/database.ts";
 import { countMissing } from "../../test/e2e/support/ledger.ts";
 import { runOffline } from "../../test/e2e/support/offline.ts";
+import { startBenchDatabase } from "../support/postgres.ts";
 
 const { values } = parseArgs({
   options: {
