@@ -20,5 +20,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Sql 
     },
     // Idempotent DDL ("already exists, skipping") raises notices that are not news.
     onnotice: () => {},
+    // Seconds before a connection is tried again after failing. The library's default grows to 20 s,
+    // so after a database restart requests kept failing (and waiting) long after it was back; a retry
+    // a second is nothing to a database that is down and gets central serving again within a second.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
   });
 }

@@ -10,6 +10,7 @@ import { bodyLimits } from "./body.ts";
 import type { AppEnv, Parts } from "./context.ts";
 import { registerDocs } from "./docs.ts";
 import {
+  DatabaseUnavailableError,
   internalError,
   issuesToRejections,
   NotFoundError,
@@ -46,6 +47,9 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   app.use("*", requestLog(parts.log));
   app.onError((error, c) => {
     const problem = toProblemError(error);
+    if (problem instanceof DatabaseUnavailableError) {
+      (c.get("log") ?? parts.log).warn({ msg: "database unavailable", reason: (error as Error).message });
+    }
     if (problem) return problemResponse(c, problem);
     (c.get("log") ?? parts.log).error({ msg: "request failed", err: error });
     return problemResponse(c, internalError());

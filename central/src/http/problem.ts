@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 
 /** A failure with an HTTP status, a stable machine-readable `code` and a reason a person can act on. */
 export class ProblemError extends Error {
@@ -63,6 +64,20 @@ export class UnsupportedMediaTypeError extends ProblemError {
   }
 }
 
+/** The database cannot be reached; nothing is wrong with the request, so the client sends it again. */
+export class DatabaseUnavailableError extends ProblemError {
+  constructor() {
+    super(
+      503,
+      "database_unavailable",
+      "Service Unavailable",
+      "the database cannot be reached right now; send the request again shortly (readings sent again are stored once)",
+      undefined,
+      { "Retry-After": "5" },
+    );
+  }
+}
+
 /** Turns zod issues from a request part (body, query, path) into per-field rejections. */
 export function issuesToRejections(error: z.ZodError, target: string): Rejection[] {
   return error.issues.map((issue) => {
@@ -106,6 +121,7 @@ function fromHttpException(error: HTTPException): ProblemError {
 export function toProblemError(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
+  if (isDatabaseUnavailable(error)) return new DatabaseUnavailableError();
   return undefined;
 }
 
