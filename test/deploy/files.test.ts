@@ -141,6 +141,9 @@ describe("the edge's systemd unit and its environment file", () => {
     expect(Number(unit.TimeoutStopSec)).toBeGreaterThanOrEqual(15);
     expect(unit.EnvironmentFile).toBe("/etc/plantlink/edge.env");
     expect(unit.StateDirectory).toBe("plantlink-edge");
+    // The same Node options (the young generation's size) on a plant PC as in the container.
+    expect(image && envOf(image).NODE_OPTIONS).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(unit.Environment).toBe(`NODE_OPTIONS=${image && envOf(image).NODE_OPTIONS}`);
   });
 
   it("ships an environment file the edge accepts, keeping its data in the unit's state directory", () => {
