@@ -6,6 +6,10 @@
  *
  *   pnpm bench edge-ingest [--connections 2000] [--in-flight 5] [--count 300000] [--max-seconds 60]
  *                          [--modes off,full,normal] [--rounds 1]
+ *                          [--edge-node-options "--max-semi-space-size=64"]
+ *
+ * The edge process runs with the Node options its image and systemd unit set (deploy/edge/); pass
+ * `--edge-node-options ""` to measure it with Node's defaults.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     "max-seconds": { type: "string", default: "60" },
     modes: { type: "string", default: "off,full,normal" },
     rounds: { type: "string", default: "1" },
+    "edge-node-options": { type: "string", default: "--max-semi-space-size=64" },
   },
 });
 const connections = Number(values.connections);
@@ -63,7 +68,7 @@ function startEdgeProcess(dir: string, mode: string) {
     ["--import", "tsx", join(here, "edge-process.ts"), mode],
     {
       cwd: repoRoot,
-      env: { ...process.env, ...env(dir, mode) },
+      env: { ...process.env, ...env(dir, mode), NODE_OPTIONS: values["edge-node-options"] ?? "" },
       stdio: ["pipe", "pipe", "inherit"],
     },
   );
@@ -123,7 +128,7 @@ const devices: Device[] = Array.from({ length: connections }, (_, i) => ({
   password: generatePassword(),
 }));
 console.log(
-  `${connections} devices, ${inFlight} in flight each, ${count} acknowledged publishes per run (max ${maxSeconds} s); load average ${loadavg()[0]?.toFixed(1)} at start\n`,
+  `${connections} devices, ${inFlight} in flight each, ${count} acknowledged publishes per run (max ${maxSeconds} s); edge Node options "${values["edge-node-options"]}"; load average ${loadavg()[0]?.toFixed(1)} at start\n`,
 );
 const templateDir = await template(devices);
 const results: Awaited<ReturnType<typeof runMode>>[] = [];
