@@ -13,7 +13,7 @@ import type { Sql } from "../../central/src/db/connect.ts";
 import { createApp } from "../../central/src/http/app.ts";
 import { createMetrics } from "../../central/src/status/metrics.ts";
 import { createReadiness } from "../../central/src/status/readiness.ts";
-import { type RawFigures, rawFigures } from "../../central/test/averages/raw-figures.ts";
+import { answerFigures, type RawFigures, rawFigures } from "../../central/test/averages/raw-figures.ts";
 import { ms, quantile, sortedCopy, table } from "../support/stats.ts";
 
 const DAY_MS = 86_400_000;
@@ -70,16 +70,7 @@ export async function measure(
       const expected = await rawFigures(sql, now - WINDOWS[window].ms, now);
       raw.get(window)!.push(performance.now() - t);
       const answer = await call(window, now);
-      const got = answer.sensors.map(({ equipmentId, count, average, sum, min, max, first, last }) => ({
-        equipmentId,
-        count,
-        average,
-        sum,
-        min,
-        max,
-        first: Date.parse(first),
-        last: Date.parse(last),
-      }));
+      const got = answerFigures(answer.sensors);
       if (JSON.stringify(got) !== JSON.stringify(expected)) {
         equal.set(window, false);
         console.error(`DIFFERENT answers for ${window} at ${new Date(now).toISOString()}`);

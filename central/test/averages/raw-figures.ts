@@ -47,6 +47,22 @@ export async function rawFigures(sql: Sql, from: number, to: number): Promise<Ra
   }));
 }
 
+/** The API answer's sensors in the oracle's shape, so the two compare with one equality. */
+export function answerFigures(
+  sensors: readonly (Omit<RawFigures, "first" | "last"> & { first: string; last: string })[],
+): RawFigures[] {
+  return sensors.map(({ equipmentId, count, average, sum, min, max, first, last }) => ({
+    equipmentId,
+    count,
+    average,
+    sum,
+    min,
+    max,
+    first: Date.parse(first),
+    last: Date.parse(last),
+  }));
+}
+
 /** Empties the readings and everything kept from them, between property runs. */
 export async function resetReadings(sql: Sql): Promise<void> {
   await sql`truncate readings, rollup_10min, rollup_hour, rollup_day, equipment, conflicts`;
