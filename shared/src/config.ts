@@ -55,11 +55,19 @@ export const envLogLevel = z
  * `PLANTLINK_MAX_FUTURE_SKEW_SECONDS`, read the same by the edge and central: how far ahead of the
  * receiver's clock a reading's timestamp may be (DESIGN.md section 2); returns milliseconds.
  */
-export const envFutureSkewMs = z.coerce
-  .number({ error: "expected a number of seconds ≥ 0, e.g. 300 for 5 minutes" })
-  .refine((n) => Number.isFinite(n) && n >= 0, { error: "expected a number of seconds ≥ 0" })
-  .default(300)
-  .transform((seconds) => Math.round(seconds * 1000));
+export const envFutureSkewMs = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    // Empty is unset (an env file's `NAME=`), not zero: zero would refuse every reading ahead by 1 ms.
+    if (text === undefined || text.trim() === "") return 300_000;
+    const seconds = Number(text);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      ctx.addIssue({ code: "custom", message: "expected a number of seconds ≥ 0, e.g. 300 for 5 minutes" });
+      return z.NEVER;
+    }
+    return Math.round(seconds * 1000);
+  });
 
 /** A byte size like `4GB`, `512MiB`, `1000000`; returns bytes. */
 export const envBytes = (fallback: number) =>

@@ -1,7 +1,15 @@
 /** Environment configuration: every bad variable is named, with what was expected and what was given. */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, envBoolean, envBytes, envLogLevel, envPort, parseEnv } from "../src/index.ts";
+import {
+  ConfigError,
+  envBoolean,
+  envBytes,
+  envFutureSkewMs,
+  envLogLevel,
+  envPort,
+  parseEnv,
+} from "../src/index.ts";
 
 const schema = z.object({
   DATABASE_URL: z.string().optional(),
@@ -150,5 +158,27 @@ describe("envBytes", () => {
 
   it.each(bad)("rejects %j, naming the variable", (text, expected) => {
     expect(() => bytes(text)).toThrow(`SIZE: ${expected}`);
+  });
+});
+
+describe("envFutureSkewMs", () => {
+  const skew = z.object({ PLANTLINK_MAX_FUTURE_SKEW_SECONDS: envFutureSkewMs });
+  const parse = (value: string | undefined) =>
+    parseEnv(skew, { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: value }).PLANTLINK_MAX_FUTURE_SKEW_SECONDS;
+
+  it("reads seconds and gives milliseconds, 5 minutes when unset or empty", () => {
+    expect(parse("90")).toBe(90_000);
+    expect(parse("0.5")).toBe(500);
+    expect(parse("0")).toBe(0);
+    expect(parse(undefined)).toBe(300_000);
+    expect(parse("  ")).toBe(300_000);
+  });
+
+  it("refuses what is not a number of seconds ≥ 0, naming the variable", () => {
+    for (const bad of ["-1", "5m", "Infinity", "NaN"]) {
+      expect(() => parse(bad), bad).toThrow(
+        /PLANTLINK_MAX_FUTURE_SKEW_SECONDS: expected a number of seconds ≥ 0/,
+      );
+    }
   });
 });

@@ -190,6 +190,9 @@ describe(".env.example", () => {
       expect(configProblems(loaders[service], { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: "90" }), service).toEqual(
         [],
       );
+      expect(configProblems(loaders[service], { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: "" }), service).toEqual(
+        [],
+      );
       expect(
         configProblems(loaders[service], { PLANTLINK_MAX_FUTURE_SKEW_SECONDS: "-1" })[0],
         service,
