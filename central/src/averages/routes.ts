@@ -67,8 +67,9 @@ const getAverages = defineRoute({
     summary: "Every sensor's exact average, count, sum, min, max and status over a window",
     description:
       "Readings with now − W < timestamp ≤ now, for each sensor with at least one (or only the repeated " +
-      "`equipmentId`s, and only those last sent by `edgeId` when given). Whole rollup buckets plus raw readings at the window's edges, so the figures " +
-      "equal PostgreSQL's aggregates over the raw rows. Carries `ETag`; `If-None-Match` answers 304.",
+      "`equipmentId`s, and only those last sent by `edgeId` when given). Whole rollup buckets plus raw " +
+      "readings at the window's edges, so the figures equal PostgreSQL's aggregates over the raw rows. " +
+      "Carries `ETag`; `If-None-Match` answers 304.",
     request: {
       query: z.object({
         window: windowQuery,
