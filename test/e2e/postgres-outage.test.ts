@@ -1,11 +1,12 @@
 /**
  * Central outlives its database: PostgreSQL stopped while central serves requests. Central must answer
- * 503 with Retry-After (never a 2xx for a reading it could not store, never a hang), keep running, say it is not ready, and serve
- * again by itself once PostgreSQL is back — with exactly the readings it acknowledged stored.
+ * 503 with Retry-After (never a 2xx for a reading it could not store, never a hang), keep running,
+ * say it is not ready, and serve again by itself once PostgreSQL is back — with exactly the readings
+ * it acknowledged stored.
  *
- * This is the regression test for postgres.js throwing from a timer when its socket went away
- * (patches/postgres@3.4.9.patch), which killed the central process. It runs its own PostgreSQL,
- * since it has to stop it.
+ * It runs its own PostgreSQL, since it has to stop it. (It does not reproduce the postgres.js crash
+ * patched in patches/postgres@3.4.9.patch, which needed heavier load: `pnpm bench faults --only
+ * postgres` is where that was seen.)
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
