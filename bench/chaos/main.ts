@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type ChaosEvent, runChaos } from "../../test/e2e/support/chaos.ts";
+import { longChaosEvents, runChaos } from "../../test/e2e/support/chaos.ts";
 import { countMissing, missingOrDifferent } from "../../test/e2e/support/ledger.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
 
@@ -17,21 +17,7 @@ const { values } = parseArgs({
   options: { minutes: { type: "string", default: "10" }, rate: { type: "string", default: "2000" } },
 });
 const minutes = Number(values.minutes);
-const cycle: ChaosEvent[] = [
-  "kill-edge",
-  "cut",
-  "kill-central",
-  "drop-responses",
-  "stall",
-  "kill-edge",
-  "reset",
-  "kill-central",
-];
-// One fault every ~8 s on an idle machine; restarts take longer under load, and the run waits for them.
-const events = Array.from(
-  { length: Math.max(cycle.length, Math.round((minutes * 60) / 8)) },
-  (_, i) => cycle[i % cycle.length] as ChaosEvent,
-);
+const events = longChaosEvents(minutes);
 
 const workDir = await mkdtemp(join(tmpdir(), "plantlink-bench-chaos-"));
 const db = await startBenchDatabase(workDir, "chaos");

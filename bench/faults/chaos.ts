@@ -4,7 +4,7 @@
  * drained and checked reading by reading.
  */
 import { join } from "node:path";
-import { runChaos } from "../../test/e2e/support/chaos.ts";
+import { longChaosEvents, runChaos } from "../../test/e2e/support/chaos.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
 import { type FaultResult, verdict } from "./rig.ts";
 
@@ -16,16 +16,7 @@ export async function chaosFault(workDir: string, minutes: number, rate: number)
       databaseUrl: db.url,
       workDir: join(workDir, "chaos", "run"),
       loadMs: minutes * 60_000,
-      events: [
-        "kill-edge",
-        "cut",
-        "kill-central",
-        "drop-responses",
-        "kill-edge",
-        "stall",
-        "reset",
-        "kill-central",
-      ],
+      events: longChaosEvents(minutes),
       rate,
       log: (line) => console.error(`[chaos] ${line}`),
     });

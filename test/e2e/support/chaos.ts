@@ -16,13 +16,34 @@ import { type Publishers, startPublishers } from "./publishers.ts";
 
 export type ChaosEvent = "kill-edge" | "kill-central" | "cut" | "stall" | "reset" | "drop-responses";
 
+/** Every kind of fault once, with each process killed twice: the long runs repeat it. */
+const CYCLE: readonly ChaosEvent[] = [
+  "kill-edge",
+  "cut",
+  "kill-central",
+  "drop-responses",
+  "stall",
+  "kill-edge",
+  "reset",
+  "kill-central",
+];
+
+/**
+ * The long runs' faults (`pnpm bench chaos`, `pnpm bench faults`): the cycle repeated, one fault about
+ * every 8 s of `minutes` on an idle machine; restarts take longer under load, and the run waits for them.
+ */
+export function longChaosEvents(minutes: number): ChaosEvent[] {
+  const count = Math.max(CYCLE.length, Math.round((minutes * 60) / 8));
+  return Array.from({ length: count }, (_, i) => CYCLE[i % CYCLE.length] as ChaosEvent);
+}
+
 export interface ChaosOptions {
   sql: Sql;
   databaseUrl: string;
   workDir: string;
   /** How long publishers run while faults are injected. */
   loadMs: number;
-  /** The faults, in order, spread evenly over the load; repeated to fill it. */
+  /** The faults, in order, spread evenly over the load. */
   events: ChaosEvent[];
   rate: number;
   log?: (line: string) => void;
