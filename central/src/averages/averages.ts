@@ -65,7 +65,25 @@ export function baselineDays(bounds: WindowBounds): { from: number; to: number }
   return { from: to - BASELINE_DAYS * DAY_MS, to };
 }
 
-interface Row {
+/** The baseline's columns of `figureColumns`, as postgres.js returns them. */
+export interface BaselineColumns {
+  b_count: string | null;
+  b_mean: number | null;
+  b_sd: number | null;
+  b_first: Date | null;
+  b_last: Date | null;
+}
+
+/** The limits' columns of `figureColumns`. */
+export interface LimitColumns {
+  warning_low_centi: string | null;
+  warning_high_centi: string | null;
+  critical_low_centi: string | null;
+  critical_high_centi: string | null;
+  target_centi: string | null;
+}
+
+interface Row extends BaselineColumns, LimitColumns {
   equipment_id: string;
   count: string;
   sum_centi: string;
@@ -75,16 +93,6 @@ interface Row {
   last_ts: Date;
   average: string;
   sum: string;
-  b_count: string | null;
-  b_mean: number | null;
-  b_sd: number | null;
-  b_first: Date | null;
-  b_last: Date | null;
-  warning_low_centi: string | null;
-  warning_high_centi: string | null;
-  critical_low_centi: string | null;
-  critical_high_centi: string | null;
-  target_centi: string | null;
 }
 
 export async function averages(
@@ -192,13 +200,7 @@ function toSensorWindow(row: Row, bounds: WindowBounds, thresholds: StatusThresh
   };
 }
 
-export function baselineOf(row: {
-  b_count: string | null;
-  b_mean: number | null;
-  b_sd: number | null;
-  b_first: Date | null;
-  b_last: Date | null;
-}): Baseline | undefined {
+export function baselineOf(row: BaselineColumns): Baseline | undefined {
   if (row.b_count === null || row.b_mean === null || row.b_first === null || row.b_last === null)
     return undefined;
   const count = Number(row.b_count);
@@ -212,13 +214,7 @@ export function baselineOf(row: {
 
 const centiOrNull = (text: string | null) => (text === null ? null : Number(text));
 
-export function limitsOf(row: {
-  warning_low_centi: string | null;
-  warning_high_centi: string | null;
-  critical_low_centi: string | null;
-  critical_high_centi: string | null;
-  target_centi: string | null;
-}): LimitsCenti {
+export function limitsOf(row: LimitColumns): LimitsCenti {
   return {
     warningLow: centiOrNull(row.warning_low_centi),
     warningHigh: centiOrNull(row.warning_high_centi),

@@ -6,10 +6,12 @@
  */
 import { centiToNumber } from "@plantlink/shared";
 import {
+  type BaselineColumns,
   baselineDays,
   baselineFigures,
   baselineOf,
   figureColumns,
+  type LimitColumns,
   limitsOf,
   windowFigures,
 } from "../averages/averages.ts";
@@ -33,7 +35,7 @@ export interface EquipmentEntry {
   statusReason: string;
 }
 
-interface Row {
+interface Row extends BaselineColumns, LimitColumns {
   equipment_id: string;
   e_first: Date;
   e_last: Date;
@@ -49,16 +51,6 @@ interface Row {
   last_ts: Date | null;
   average: string | null;
   sum: string | null;
-  b_count: string | null;
-  b_mean: number | null;
-  b_sd: number | null;
-  b_first: Date | null;
-  b_last: Date | null;
-  warning_low_centi: string | null;
-  warning_high_centi: string | null;
-  critical_low_centi: string | null;
-  critical_high_centi: string | null;
-  target_centi: string | null;
 }
 
 export async function listEquipment(
