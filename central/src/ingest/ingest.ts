@@ -131,44 +131,13 @@ async function insertWithRollups(
       insert into rollup_10min as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
         first_ts, last_ts)
       select * from tens order by equipment_id, bucket
-      on conflict (equipment_id, bucket) do update set
-        count = r.count + excluded.count,
-        sum_centi = r.sum_centi + excluded.sum_centi,
-        min_centi = least(r.min_centi, excluded.min_centi),
-        max_centi = greatest(r.max_centi, excluded.max_centi),
-        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
-        first_ts = least(r.first_ts, excluded.first_ts),
-        last_ts = greatest(r.last_ts, excluded.last_ts)
+      ${mergeIntoRollup(tx)}
     ),
     hour as (
-      insert into rollup_hour as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
-        first_ts, last_ts)
-      select equipment_id, date_trunc('hour', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
-      from tens group by 1, 2 order by 1, 2
-      on conflict (equipment_id, bucket) do update set
-        count = r.count + excluded.count,
-        sum_centi = r.sum_centi + excluded.sum_centi,
-        min_centi = least(r.min_centi, excluded.min_centi),
-        max_centi = greatest(r.max_centi, excluded.max_centi),
-        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
-        first_ts = least(r.first_ts, excluded.first_ts),
-        last_ts = greatest(r.last_ts, excluded.last_ts)
+      ${rollUpTens(tx, "hour")}
     ),
     day as (
-      insert into rollup_day as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
-        first_ts, last_ts)
-      select equipment_id, date_trunc('day', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
-      from tens group by 1, 2 order by 1, 2
-      on conflict (equipment_id, bucket) do update set
-        count = r.count + excluded.count,
-        sum_centi = r.sum_centi + excluded.sum_centi,
-        min_centi = least(r.min_centi, excluded.min_centi),
-        max_centi = greatest(r.max_centi, excluded.max_centi),
-        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
-        first_ts = least(r.first_ts, excluded.first_ts),
-        last_ts = greatest(r.last_ts, excluded.last_ts)
+      ${rollUpTens(tx, "day")}
     ),
     latest as (
       insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
@@ -209,6 +178,36 @@ async function insertWithRollups(
     else result.conflicts++;
   }
   return result;
+}
+
+/**
+ * How a rollup row takes in the inserted rows of its bucket: every aggregate merged with the stored
+ * one. The same for each level, which is what lets a coarser level be read where finer ones were written.
+ */
+function mergeIntoRollup(tx: TransactionSql): postgres.Fragment {
+  return tx`
+      on conflict (equipment_id, bucket) do update set
+        count = r.count + excluded.count,
+        sum_centi = r.sum_centi + excluded.sum_centi,
+        min_centi = least(r.min_centi, excluded.min_centi),
+        max_centi = greatest(r.max_centi, excluded.max_centi),
+        sum_sq_centi = r.sum_sq_centi + excluded.sum_sq_centi,
+        first_ts = least(r.first_ts, excluded.first_ts),
+        last_ts = greatest(r.last_ts, excluded.last_ts)`;
+}
+
+/** The hour or day level from the statement's 10-minute groups (`tens`), merged into its rollup. */
+function rollUpTens(tx: TransactionSql, unit: "hour" | "day"): postgres.Fragment {
+  // Literals, not parameters: the statement text stays the one PostgreSQL has planned.
+  const level = unit === "hour" ? tx`rollup_hour as r` : tx`rollup_day as r`;
+  const trunc = unit === "hour" ? tx`'hour'` : tx`'day'`;
+  return tx`
+      insert into ${level} (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+        first_ts, last_ts)
+      select equipment_id, date_trunc(${trunc}, bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
+        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+      from tens group by 1, 2 order by 1, 2
+      ${mergeIntoRollup(tx)}`;
 }
 
 /**
