@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
-import { freePort } from "../../central/test/support/free-port.ts";
 import { generate } from "./generate.ts";
 import { measure } from "./measure.ts";
 

@@ -14,7 +14,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -24,6 +23,7 @@ import { uploadCsv } from "../../central/src/backfill/client.ts";
 import { createProgressBar } from "../../central/src/backfill/progress.ts";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
 import { createTokenStore } from "../../central/src/index.ts";
 import { writeCsv } from "./files.ts";
@@ -250,15 +250,6 @@ async function openServer(): Promise<{ url: string; pid: number | undefined; clo
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 await main();

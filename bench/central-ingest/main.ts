@@ -9,13 +9,13 @@
  */
 
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Reading } from "@plantlink/shared";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
 import { arrayInput, ingestInTransaction } from "../../central/src/ingest/ingest.ts";
 import { copyBaseline, copyInput, createCopyBaselineTable } from "./copy.ts";
@@ -216,15 +216,6 @@ async function openServer(): Promise<{ url: string; close(): Promise<void> }> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 await main();

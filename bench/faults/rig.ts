@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createTokenStore } from "../../central/src/auth/tokens.ts";
-import { freePort } from "../../central/test/support/free-port.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { type CentralLedger, countMissing, readCentral } from "../../test/e2e/support/ledger.ts";
 import { type Child, centralChild, edgeChild, edgeStatus } from "../../test/e2e/support/processes.ts";
 import { type BenchDatabase, startBenchDatabase } from "../support/postgres.ts";

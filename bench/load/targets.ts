@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { generateGatewayToken, hashToken, loadEdgeConfig, openStore } from "@plantlink/edge";
 import { createTokenStore } from "../../central/src/auth/tokens.ts";
-import { freePort } from "../../central/test/support/free-port.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import {
   answers,
   type Child,

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { hashPassword, loadEdgeConfig, openStore } from "@plantlink/edge";
-import { freePort } from "../../central/test/support/free-port.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { repoRoot } from "../../test/e2e/support/processes.ts";
 
 export interface EdgeProcess {

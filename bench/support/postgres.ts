@@ -7,8 +7,8 @@ import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
-import { freePort } from "../../central/test/support/free-port.ts";
 
 export interface BenchDatabase {
   /** URL of the bench's own database. */

@@ -4,11 +4,11 @@
  * works beside a running `pnpm central serve` instead of shutting its database down).
  */
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { CentralConfig } from "./config.ts";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.ts";
+import { freePort } from "./db/free-port.ts";
 import { isAlive, recordedPostmaster } from "./db/postmaster.ts";
 
 export interface Database {
@@ -74,19 +74,4 @@ export async function openDatabase(
     onLog: (line) => log.debug({ msg: "postgres", line }),
   });
   return { url: pg.url, kind: "embedded", stop: () => pg.stop() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no free port")),
-      );
-    });
-  });
 }

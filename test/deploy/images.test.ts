@@ -12,17 +12,10 @@ import { join, resolve } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { interpolateAll, readEnvFile } from "../support/compose.ts";
 import { envOf, execForm, healthcheck, instructions, parseDockerfile } from "../support/dockerfile.ts";
-import {
-  baseEnv,
-  expectGroupGone,
-  freePort,
-  run,
-  type Service,
-  startService,
-  waitFor,
-} from "../support/process.ts";
+import { baseEnv, expectGroupGone, run, type Service, startService, waitFor } from "../support/process.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const hasOpenssl = (() => {

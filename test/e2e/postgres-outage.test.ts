@@ -15,8 +15,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createTokenStore } from "../../central/src/auth/tokens.ts";
 import { connectDatabase } from "../../central/src/db/connect.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
-import { freePort } from "../../central/test/support/free-port.ts";
 import { centralChild } from "./support/processes.ts";
 
 const workDir = mkdtempSync(join(tmpdir(), "plantlink-pg-outage-"));

@@ -11,14 +11,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  baseEnv,
-  expectGroupGone,
-  freePort,
-  type Service,
-  startService,
-  waitFor,
-} from "../support/process.ts";
+import { freePort } from "../../central/src/db/free-port.ts";
+import { baseEnv, expectGroupGone, type Service, startService, waitFor } from "../support/process.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let dir: string;

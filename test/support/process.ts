@@ -4,7 +4,6 @@
  * Ctrl-C or systemd's stop would see it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 
 export interface Service {
   child: ChildProcess;
@@ -12,19 +11,6 @@ export interface Service {
   output(): string;
   /** Resolves with the exit code (or the signal's name) when the process has exited. */
   exited: Promise<number | string>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 /** The environment a service gets: the machine's basics, nothing of this test run's own settings. */

@@ -14,8 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectDatabase } from "../../src/db/connect.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { freePort } from "../../src/db/free-port.ts";
 import { isAlive, waitForExit } from "../../src/db/postmaster.ts";
-import { freePort } from "../support/free-port.ts";
 
 const root = await mkdtemp(join(tmpdir(), "plantlink-embedded-"));
 await chmod(root, 0o755); // the server runs as the postgres user, which must traverse it

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/db/free-port.ts";
 import { isAlive, recordedPostmaster } from "../../src/db/postmaster.ts";
-import { freePort } from "../support/free-port.ts";
 
 const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const dataDir = await mkdtemp(join(tmpdir(), "plantlink-serve-"));

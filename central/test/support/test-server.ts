@@ -9,8 +9,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { freePort } from "../../src/db/free-port.ts";
 import { clearStalePostmaster, isAlive } from "../../src/db/postmaster.ts";
-import { freePort } from "./free-port.ts";
 
 /** Every embedded test server lives under here, one `run-*` directory per run. */
 export const testServersRoot = join(tmpdir(), "plantlink-test-pg");

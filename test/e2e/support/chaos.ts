@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createTokenStore } from "../../../central/src/auth/tokens.ts";
 import type { Sql } from "../../../central/src/db/connect.ts";
-import { freePort } from "../../../central/test/support/free-port.ts";
+import { freePort } from "../../../central/src/db/free-port.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type CentralLedger, type EdgeLedger, readCentral, readEdgeBuffer } from "./ledger.ts";
 import { centralChild, edgeChild, edgeStatus } from "./processes.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Reading } from "@plantlink/shared";
 import { createTokenStore } from "../../../central/src/auth/tokens.ts";
 import type { Sql } from "../../../central/src/db/connect.ts";
-import { freePort } from "../../../central/test/support/free-port.ts";
+import { freePort } from "../../../central/src/db/free-port.ts";
 import { createReadingBuffer } from "../../../edge/src/buffer/buffer.ts";
 import { openDatabase } from "../../../edge/src/buffer/database.ts";
 import { createQuarantine } from "../../../edge/src/buffer/quarantine.ts";
