@@ -21,11 +21,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { uploadCsv } from "../../central/src/backfill/client.ts";
 import { createProgressBar } from "../../central/src/backfill/progress.ts";
-import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
-import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
-import { freePort } from "../../central/src/db/free-port.ts";
-import { migrate } from "../../central/src/db/migrate.ts";
+import type { Sql } from "../../central/src/db/connect.ts";
 import { createTokenStore } from "../../central/src/index.ts";
+import { startBenchDatabase } from "../support/postgres.ts";
 import { writeCsv } from "./files.ts";
 import { cpuBetween, cpuSeconds, rssBytes, rssSampler, treeCpu } from "./proc.ts";
 
@@ -53,18 +51,19 @@ const perRow = (seconds: number | undefined, rows: number) =>
   seconds === undefined ? "—" : ((seconds * 1e6) / rows).toFixed(1);
 
 async function main(): Promise<void> {
-  const server = await openServer();
-  const sql = connectDatabase(server.url, { max: 2, applicationName: "bench-backfill" });
   const dir = await mkdtemp(join(tmpdir(), "plantlink-bench-backfill-"));
+  await chmod(dir, 0o755); // the embedded server runs as the postgres user and must reach its data
+  const db = await startBenchDatabase(join(dir, "db"), "bench_backfill");
+  const { sql } = db;
   let central: ChildProcess | undefined;
   try {
-    await migrate(sql);
     await sql`create table if not exists copy_baseline (equipment_id text, ts timestamptz, value numeric)`;
     const { token } = await createTokenStore(sql).create({ role: "vendor", name: "bench" });
-    const started = await startCentralProcess(server.url, join(dir, "central"));
+    const started = await startCentralProcess(db.url, join(dir, "central"));
     central = started.child;
     const pid = central.pid ?? 0;
-    const pgCpu = () => (server.pid === undefined ? undefined : treeCpu(server.pid));
+    const pgPid = db.pgPid();
+    const pgCpu = () => (pgPid === undefined ? undefined : treeCpu(pgPid));
 
     const [{ version } = { version: "?" }] = await sql<{ version: string }[]>`select version()`;
     const settings = await sql<{ name: string; setting: string }[]>`
@@ -110,8 +109,7 @@ async function main(): Promise<void> {
     console.log(lines.join("\n"));
   } finally {
     central?.kill("SIGTERM");
-    await sql.end();
-    await server.close();
+    await db.close();
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -219,37 +217,6 @@ async function startCentralProcess(
     child.once("exit", (code) => reject(new Error(`central exited with ${code} before it was ready`)));
   });
   return { child, url };
-}
-
-async function openServer(): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
-  // The benchmark's one configuration input.
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    const name = `plantlink_bench_backfill_${process.pid}`;
-    const admin = connectDatabase(external, { max: 1 });
-    await admin.unsafe(`create database "${name}"`);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      pid: undefined,
-      close: async () => {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-        await admin.end();
-      },
-    };
-  }
-  const dir = await mkdtemp(join(tmpdir(), "plantlink-bench-pg-"));
-  await chmod(dir, 0o755); // the server runs as the postgres user when we are root
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, "data"), port: await freePort() });
-  return {
-    url: pg.url,
-    pid: pg.pid,
-    close: async () => {
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 await main();

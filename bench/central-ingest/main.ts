@@ -14,10 +14,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Reading } from "@plantlink/shared";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
-import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
-import { freePort } from "../../central/src/db/free-port.ts";
-import { migrate } from "../../central/src/db/migrate.ts";
 import { arrayInput, ingestInTransaction } from "../../central/src/ingest/ingest.ts";
+import { startBenchDatabase } from "../support/postgres.ts";
 import { copyBaseline, copyInput, createCopyBaselineTable } from "./copy.ts";
 import { edgeBatches } from "./workload.ts";
 
@@ -63,10 +61,12 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const server = await openServer();
-  const sql = connectDatabase(server.url, { max: SENDERS + 1, applicationName: "bench-central-ingest" });
+  const dir = await mkdtemp(join(tmpdir(), "plantlink-bench-central-ingest-"));
+  await chmod(dir, 0o755); // the embedded server runs as the postgres user and must reach its data
+  const db = await startBenchDatabase(dir, "bench_central_ingest");
+  // One connection per sender, and one for the baseline and the checks.
+  const sql = connectDatabase(db.url, { max: SENDERS + 1, applicationName: "bench-central-ingest" });
   try {
-    await migrate(sql);
     await createCopyBaselineTable(sql);
     const [{ version } = { version: "?" }] = await sql<{ version: string }[]>`select version()`;
     const settings = await sql<{ name: string; setting: string }[]>`
@@ -87,7 +87,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await sql.end();
-    await server.close();
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -187,35 +188,6 @@ function row(batchSize: number, run: Run, baseline: number, inStep: boolean): st
     isBaseline ? "—" : inStep ? "yes" : "NO",
   ];
   return `| ${cells.join(" | ")} |`;
-}
-
-async function openServer(): Promise<{ url: string; close(): Promise<void> }> {
-  // The benchmark's one configuration input.
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    const name = `plantlink_bench_${process.pid}`;
-    const admin = connectDatabase(external, { max: 1 });
-    await admin.unsafe(`create database "${name}"`);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      close: async () => {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-        await admin.end();
-      },
-    };
-  }
-  const dir = await mkdtemp(join(tmpdir(), "plantlink-bench-"));
-  await chmod(dir, 0o755); // the server runs as the postgres user when we are root
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, "data"), port: await freePort() });
-  return {
-    url: pg.url,
-    close: async () => {
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 await main();
