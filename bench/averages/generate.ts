@@ -1,8 +1,8 @@
 /**
  * The averages benchmark's data, made inside PostgreSQL: `generate_series` readings (one a minute per
  * sensor, each sensor at its own second offset, deterministic values) written a day at a time in time
- * order, the day's 10-minute rollups from the same rows in the same statement, then the hour, day and
- * equipment rows with one INSERT…SELECT each. Rollup rows go in bucket by bucket, as live ingest
+ * order, the day's 10-minute rollups from the same rows in the same statement, then each coarser level and
+ * the equipment rows with one INSERT…SELECT each. Rollup rows go in bucket by bucket, as live ingest
  * writes them, which is the layout their plain (bucket) indexes are read in.
  *
  * The readings' two indexes are dropped for the load and built again after it (a sorted build is
@@ -10,6 +10,7 @@
  * migrated ones. Nothing here is how production fills the tables (that is ingest, in step, row by
  * row); the benchmark proves these rollups right anyway by comparing answers with the raw rows.
  */
+import { ROLLUP_LEVELS, ROLLUP_TABLES } from "../../central/src/averages/rollup-levels.ts";
 import type { Sql } from "../../central/src/db/connect.ts";
 
 const DAY_MS = 86_400_000;
@@ -78,28 +79,32 @@ export async function generate(
   }
   progress("readings indexes");
 
-  await rollUp(pool, "rollup_10min", "rollup_hour", "hour");
-  progress("hour rollups");
-  await rollUp(pool, "rollup_hour", "rollup_day", "day");
+  // Each level from the next finer one (the list is coarsest first).
+  for (let i = ROLLUP_LEVELS.length - 2; i >= 0; i--) {
+    const level = ROLLUP_LEVELS[i]!;
+    await rollUp(pool, ROLLUP_LEVELS[i + 1]!.table, level);
+    progress(`${level.table} rollups`);
+  }
   await pool`
     insert into equipment (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
     select d.equipment_id, min(d.first_ts), max(d.last_ts),
       (select value_centi from readings r where r.equipment_id = d.equipment_id order by ts desc limit 1),
       'bench', sum(d.count)
     from rollup_day d group by d.equipment_id`;
-  progress("day rollups and equipment");
+  progress("equipment");
   // Sets the visibility map, as autovacuum does for all but the newest pages of a live table.
-  await pool`vacuum (analyze) readings, rollup_10min, rollup_hour, rollup_day, equipment`;
+  await pool.unsafe(`vacuum (analyze) readings, ${ROLLUP_TABLES.join(", ")}, equipment`);
   progress("vacuum analyze");
   return { sensors, days, start, readings: sensors * days * 1440 };
 }
 
 /** One rollup level summed into the next coarser one, bucket by bucket as ingest writes them. */
-async function rollUp(pool: Sql, from: string, into: string, unit: "hour" | "day"): Promise<void> {
+async function rollUp(pool: Sql, from: string, into: (typeof ROLLUP_LEVELS)[number]): Promise<void> {
   await pool.unsafe(`
-    insert into ${into} (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts)
-    select equipment_id, date_trunc('${unit}', bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-      max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+    insert into ${into.table} (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+      first_ts, last_ts)
+    select equipment_id, date_bin('${into.width}', bucket, timestamptz '1970-01-01 00:00:00+00'), sum(count),
+      sum(sum_centi), min(min_centi), max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
     from ${from} group by 1, 2 order by 2, 1`);
 }
 

@@ -24,6 +24,7 @@ import { createProgressBar } from "../../central/src/backfill/progress.ts";
 import type { Sql } from "../../central/src/db/connect.ts";
 import { createTokenStore } from "../../central/src/index.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
+import { emptyReadings, rollupsMatchRawRows } from "../support/rollups.ts";
 import { writeCsv } from "./files.ts";
 import { cpuBetween, cpuSeconds, rssBytes, rssSampler, treeCpu } from "./proc.ts";
 
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
 }
 
 async function reset(sql: Sql): Promise<void> {
-  await sql`truncate readings, rollup_hour, rollup_day, equipment, conflicts, copy_baseline`;
+  await emptyReadings(sql, "copy_baseline");
   await sql`checkpoint`.catch(() => undefined);
 }
 
@@ -175,16 +176,10 @@ async function copy(sql: Sql, file: string, pgCpu: () => Map<number, number> | u
   return { seconds, pgCpu: pgBefore && pgAfter ? cpuBetween(pgBefore, pgAfter) : undefined };
 }
 
-/** The rollups hold exactly the stored rows: counts and sums per hour and per day. */
+/** Every row is stored, and every rollup level holds exactly the stored rows. */
 async function check(sql: Sql, rows: number): Promise<void> {
-  const [row] = await sql<{ n: string; ok: boolean }[]>`
-    with raw as (select count(*) as n, coalesce(sum(value_centi), 0) as total from readings)
-    select (select n from raw)::text as n,
-      (select n from raw) = (select coalesce(sum(count), 0) from rollup_hour)
-      and (select n from raw) = (select coalesce(sum(count), 0) from rollup_day)
-      and (select total from raw) = (select coalesce(sum(sum_centi), 0) from rollup_hour)
-      and (select total from raw) = (select coalesce(sum(sum_centi), 0) from rollup_day) as ok`;
-  if (Number(row?.n) !== rows || !row?.ok) throw new Error(`after the upload: ${JSON.stringify(row)}`);
+  const stored = await rollupsMatchRawRows(sql);
+  if (stored.rows !== rows || !stored.ok) throw new Error(`after the upload: ${JSON.stringify(stored)}`);
 }
 
 async function startCentralProcess(

@@ -16,6 +16,7 @@ import type { Reading } from "@plantlink/shared";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { arrayInput, ingestInTransaction } from "../../central/src/ingest/ingest.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
+import { emptyReadings, rollupsMatchRawRows } from "../support/rollups.ts";
 import { copyBaseline, copyInput, createCopyBaselineTable } from "./copy.ts";
 import { edgeBatches } from "./workload.ts";
 
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     console.log("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
     for (const batchSize of sizes) {
       const runs = await measure(sql, batchSize);
-      const inStep = await rollupsMatchRawRows(sql);
+      const inStep = (await rollupsMatchRawRows(sql)).ok;
       const baseline = runs[0]!.readings / runs[0]!.elapsed;
       for (const run of [...runs.slice(1), runs[0]!]) console.log(row(batchSize, run, baseline, inStep));
     }
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
  * included, sees the same mix of quiet and busy moments.
  */
 async function measure(sql: Sql, batchSize: number): Promise<Run[]> {
-  await sql`truncate readings, rollup_hour, rollup_day, equipment, conflicts, copy_baseline`;
+  await emptyReadings(sql, "copy_baseline");
   await sql`checkpoint`.catch(() => undefined); // not allowed on every server; only evens out the start
   const start = Date.now() - 3 * 86_400_000;
   const runs: Run[] = scenarios.map((scenario, index) => ({
@@ -156,17 +157,6 @@ async function send(sql: Sql, path: Path, batch: Reading[], source: string): Pro
   const input = path === "arrays" ? arrayInput : copyInput;
   const result = await sql.begin((tx) => ingestInTransaction(tx, batch, source, input));
   return result.inserted;
-}
-
-/** The rollups summarise exactly the stored rows: counts per hour and day, and the exact sums. */
-async function rollupsMatchRawRows(sql: Sql): Promise<boolean> {
-  const [row] = await sql<{ ok: boolean }[]>`
-    with raw as (select count(*) as n, coalesce(sum(value_centi), 0) as total from readings)
-    select (select n from raw) = (select coalesce(sum(count), 0) from rollup_hour)
-       and (select n from raw) = (select coalesce(sum(count), 0) from rollup_day)
-       and (select total from raw) = (select coalesce(sum(sum_centi), 0) from rollup_hour)
-       and (select total from raw) = (select coalesce(sum(sum_centi), 0) from rollup_day) as ok`;
-  return row?.ok === true;
 }
 
 function row(batchSize: number, run: Run, baseline: number, inStep: boolean): string {

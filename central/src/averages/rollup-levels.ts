@@ -2,11 +2,13 @@
  * The rollup levels the window queries read, coarsest first, and the SQL that reads one decomposed
  * range from them: whole buckets from each level, raw readings only for what is left at the edges.
  *
- * Why three levels and not two: every window is a whole number of days, so the two edges of a window
- * together span exactly one day of partial buckets at each level below the day. With hours and raw
- * rows only, that is 23 hourly rows plus a whole hour of raw rows per sensor — 120,000 rows at
- * 1 reading/min for 2,000 sensors, most of a 50 ms budget. The 10-minute level cuts the raw part to
- * 10 minutes (and at most five 10-minute rows); measured in docs/performance.md, "Averages".
+ * Why these five levels: every window is a whole number of days, so its two edges together span
+ * exactly one day of partial buckets at each level below the day, and each level reads only what the
+ * coarser ones leave. Per sensor at 1 reading/min, a 1-month window reads on average 3.3 week rows,
+ * 6 day rows, 3 six-hour, 5 hour and 5 ten-minute rows and 10 raw readings — 32 rows, where the
+ * 10-minute, hour and day levels alone read 67 (134,000 for 2,000 sensors); a 24-hour window reads 23
+ * instead of 38. The 10-minute level keeps the raw part to 10 minutes. Each level costs ingest one
+ * upsert per sensor and batch; measured in docs/performance.md, "Averages" and "Central ingest".
  *
  * Each level has an index on (bucket) and readings a covering one on (ts) with equipment_id and
  * value_centi, so every span is one range scan across all sensors (no visit per sensor). The rollup
@@ -21,11 +23,20 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * `width` is the bucket length as SQL: a reading's bucket is `date_bin(width, ts, epoch)`, which is how
+ * ingest (central/src/ingest/ingest.ts) fills every level.
+ */
 export const ROLLUP_LEVELS = [
-  { table: "rollup_day", bucketMs: DAY_MS },
-  { table: "rollup_hour", bucketMs: HOUR_MS },
-  { table: "rollup_10min", bucketMs: 10 * MINUTE_MS },
+  { table: "rollup_week", bucketMs: 7 * DAY_MS, width: "7 days" },
+  { table: "rollup_day", bucketMs: DAY_MS, width: "1 day" },
+  { table: "rollup_6h", bucketMs: 6 * HOUR_MS, width: "6 hours" },
+  { table: "rollup_hour", bucketMs: HOUR_MS, width: "1 hour" },
+  { table: "rollup_10min", bucketMs: 10 * MINUTE_MS, width: "10 minutes" },
 ] as const;
+
+/** Every rollup table, for the tools that empty or check them all. */
+export const ROLLUP_TABLES: readonly RollupTable[] = ROLLUP_LEVELS.map((level) => level.table);
 
 export type RollupTable = (typeof ROLLUP_LEVELS)[number]["table"];
 
@@ -49,8 +60,9 @@ export function decomposeForLevels(
 
 /**
  * One row per piece (a rollup bucket or a raw reading) of the decomposed range, with the columns
- * `equipment_id, at, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts` — `at`
- * being the bucket's start or the reading's instant — for the caller to aggregate as it needs.
+ * `equipment_id, at, count, sum_centi, min_centi, max_centi, first_ts, last_ts` — `at` being the
+ * bucket's start or the reading's instant — for the caller to aggregate as it needs. (No sum of
+ * squares: no caller needs one, and squaring every raw reading would cost each answer milliseconds.)
  * `equipmentIds` undefined means every sensor.
  */
 export function pieces(
@@ -67,7 +79,7 @@ export function pieces(
     const table = levels[i]!.table;
     for (const span of spans) {
       branches.push(sql`
-        select equipment_id, bucket as at, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts
+        select equipment_id, bucket as at, count, sum_centi, min_centi, max_centi, first_ts, last_ts
         from ${sql(table)}
         where bucket >= ${new Date(span.from)} and bucket < ${new Date(span.to)} ${only("equipment_id")}`);
     }
@@ -75,8 +87,7 @@ export function pieces(
   for (const span of decomposition.raw) {
     branches.push(sql`
       select equipment_id, ts as at, 1::bigint as count, value_centi::numeric as sum_centi,
-        value_centi as min_centi, value_centi as max_centi, value_centi::numeric * value_centi as sum_sq_centi,
-        ts as first_ts, ts as last_ts
+        value_centi as min_centi, value_centi as max_centi, ts as first_ts, ts as last_ts
       from readings
       where ts >= ${new Date(span.from)} and ts < ${new Date(span.to)} ${only("equipment_id")}`);
   }
@@ -84,8 +95,7 @@ export function pieces(
     // An empty range: a query of the same shape with no rows keeps every caller's SQL simple.
     return sql`
       select null::text as equipment_id, null::timestamptz as at, 0::bigint as count, 0::numeric as sum_centi,
-        0::bigint as min_centi, 0::bigint as max_centi, 0::numeric as sum_sq_centi,
-        null::timestamptz as first_ts, null::timestamptz as last_ts
+        0::bigint as min_centi, 0::bigint as max_centi, null::timestamptz as first_ts, null::timestamptz as last_ts
       where false`;
   }
   return branches.reduce((all, branch) => sql`${all} union all ${branch}`);

@@ -77,9 +77,25 @@ export const rollupHour = pgTable("rollup_hour", rollupColumns, (t) => [
   primaryKey({ name: "rollup_hour_pkey", columns: [t.equipmentId, t.bucket] }),
 ]);
 
+/**
+ * Buckets are UTC quarter days (00, 06, 12, 18 h). A window's partial days are read as at most
+ * three of these and five hours at each edge, instead of up to 23 hours.
+ */
+export const rollup6Hour = pgTable("rollup_6h", rollupColumns, (t) => [
+  primaryKey({ name: "rollup_6h_pkey", columns: [t.equipmentId, t.bucket] }),
+]);
+
 /** Buckets are UTC days. */
 export const rollupDay = pgTable("rollup_day", rollupColumns, (t) => [
   primaryKey({ name: "rollup_day_pkey", columns: [t.equipmentId, t.bucket] }),
+]);
+
+/**
+ * Buckets are 7-day multiples since the epoch (`date_bin('7 days', ts, epoch)`), so they start on
+ * Thursdays: a month's whole days are read as three or four of these and the days around them.
+ */
+export const rollupWeek = pgTable("rollup_week", rollupColumns, (t) => [
+  primaryKey({ name: "rollup_week_pkey", columns: [t.equipmentId, t.bucket] }),
 ]);
 
 /** Each reading refused because its identity already had a different value. */

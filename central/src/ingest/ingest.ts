@@ -1,17 +1,19 @@
 /**
  * The one ingest path into central's database, used for edge batches, direct readings and CSV backfill:
- * insert validated readings, keep the 10-minute, hour and day rollups and the equipment summary in step with the
- * rows actually inserted (same transaction), and sort every not-inserted reading into a duplicate
- * (same value as stored) or a conflict (different value; the first value stays and the conflict is
- * recorded).
+ * insert validated readings, keep the rollups (10 minutes, hour, 6 hours, day, week) and the equipment
+ * summary in step with the rows actually inserted (same transaction), and sort every not-inserted
+ * reading into a duplicate (same value as stored) or a conflict (different value; the first value
+ * stays and the conflict is recorded).
  *
  * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
- * (readings, then rollup_10min, rollup_hour, rollup_day, equipment; conflicts has no key to wait on), and within a
- * table in key order — the readings in the order sorted here, the rest by each statement's ORDER BY.
+ * (readings, then rollup_10min, rollup_hour, rollup_6h, rollup_day, rollup_week, equipment; conflicts
+ * has no key to wait on), and within a table in key order — the readings in the order sorted here,
+ * the rest by each statement's ORDER BY.
  * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
 import type { Reading } from "@plantlink/shared";
 import type postgres from "postgres";
+import { ROLLUP_LEVELS, type RollupTable } from "../averages/rollup-levels.ts";
 import type { Sql, TransactionSql } from "../db/connect.ts";
 
 export interface IngestResult {
@@ -116,8 +118,8 @@ async function insertWithRollups(
       on conflict do nothing
       returning equipment_id, ts, value_centi
     ),
-    -- Each inserted row is aggregated once, into 10-minute groups; the hour and day levels are
-    -- aggregated from those (10-minute buckets counted from the epoch nest in UTC hours and days).
+    -- Each inserted row is aggregated once, into 10-minute groups; the coarser levels are aggregated
+    -- from those (every level's buckets are multiples of its length since the epoch, so they nest).
     -- The 10-minute level and each bucket's first and last reading serve the window queries
     -- (central/src/averages/rollup-levels.ts).
     tens as (
@@ -134,10 +136,16 @@ async function insertWithRollups(
       ${mergeIntoRollup(tx)}
     ),
     hour as (
-      ${rollUpTens(tx, "hour")}
+      ${rollUpTens(tx, "rollup_hour")}
+    ),
+    six_hours as (
+      ${rollUpTens(tx, "rollup_6h")}
     ),
     day as (
-      ${rollUpTens(tx, "day")}
+      ${rollUpTens(tx, "rollup_day")}
+    ),
+    week as (
+      ${rollUpTens(tx, "rollup_week")}
     ),
     latest as (
       insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
@@ -151,9 +159,12 @@ async function insertWithRollups(
         last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,
         last_source = case when excluded.last_ts > e.last_ts then excluded.last_source else e.last_source end
     ),
+    -- Usually every reading went in: then the count says so, and the anti-join below (two sorts of
+    -- the whole batch) is never run.
     missed as (
       select i.* from input i
-      where not exists (select from inserted n where n.equipment_id = i.equipment_id and n.ts = i.ts)
+      where (select count(*) from inserted) < ${firsts.length}
+        and not exists (select from inserted n where n.equipment_id = i.equipment_id and n.ts = i.ts)
     ),
     compared as (
       select m.ord, m.equipment_id, m.ts, m.value_centi, s.value_centi as stored_centi
@@ -196,16 +207,16 @@ function mergeIntoRollup(tx: TransactionSql): postgres.Fragment {
         last_ts = greatest(r.last_ts, excluded.last_ts)`;
 }
 
-/** The hour or day level from the statement's 10-minute groups (`tens`), merged into its rollup. */
-function rollUpTens(tx: TransactionSql, unit: "hour" | "day"): postgres.Fragment {
+/** A level above 10 minutes from the statement's 10-minute groups (`tens`), merged into its rollup. */
+function rollUpTens(tx: TransactionSql, table: Exclude<RollupTable, "rollup_10min">): postgres.Fragment {
+  const { width } = ROLLUP_LEVELS.find((level) => level.table === table)!;
   // Literals, not parameters: the statement text stays the one PostgreSQL has planned.
-  const level = unit === "hour" ? tx`rollup_hour as r` : tx`rollup_day as r`;
-  const trunc = unit === "hour" ? tx`'hour'` : tx`'day'`;
   return tx`
-      insert into ${level} (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
-        first_ts, last_ts)
-      select equipment_id, date_trunc(${trunc}, bucket, 'UTC'), sum(count), sum(sum_centi), min(min_centi),
-        max(max_centi), sum(sum_sq_centi), min(first_ts), max(last_ts)
+      insert into ${tx(table)} as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi,
+        sum_sq_centi, first_ts, last_ts)
+      select equipment_id, date_bin(${tx.unsafe(`'${width}'`)}, bucket, timestamptz '1970-01-01 00:00:00+00'),
+        sum(count), sum(sum_centi), min(min_centi), max(max_centi), sum(sum_sq_centi), min(first_ts),
+        max(last_ts)
       from tens group by 1, 2 order by 1, 2
       ${mergeIntoRollup(tx)}`;
 }

@@ -80,10 +80,18 @@ describe("decompose", () => {
   it("reads a whole-day window ending on the hour with no raw rows at all", () => {
     const now = Date.parse("2026-02-15T13:00:00.000Z") - 1; // 12:59:59.999, so the range ends at 13:00
     const { raw, levels } = piecesOf(windowRange({ from: now - DAY, to: now }));
+    const at = (iso: string) => Date.parse(`2026-02-${iso}Z`);
+    const level = Object.fromEntries(ROLLUP_LEVELS.map((l, i) => [l.table, levels[i]]));
     expect(raw).toEqual([]);
-    expect(levels[0]).toEqual([]); // 24 h starting at 13:00 holds no whole UTC day
-    expect(levels[1]).toEqual([
-      { from: Date.parse("2026-02-14T13:00:00Z"), to: Date.parse("2026-02-15T13:00:00Z") },
-    ]);
+    expect(level).toEqual({
+      rollup_week: [],
+      rollup_day: [], // 24 h starting at 13:00 holds no whole UTC day
+      rollup_6h: [{ from: at("14T18:00:00"), to: at("15T12:00:00") }],
+      rollup_hour: [
+        { from: at("14T13:00:00"), to: at("14T18:00:00") },
+        { from: at("15T12:00:00"), to: at("15T13:00:00") },
+      ],
+      rollup_10min: [],
+    });
   });
 });

@@ -2,6 +2,7 @@
  * The oracle of the exactness tests: PostgreSQL's own aggregates over the raw readings of a window,
  * `from < ts ≤ to`, converted to the API's numbers the same way (average as round(avg(value), 4)).
  */
+import { ROLLUP_TABLES } from "../../src/averages/rollup-levels.ts";
 import type { Sql } from "../../src/db/connect.ts";
 
 export interface RawFigures {
@@ -65,5 +66,5 @@ export function answerFigures(
 
 /** Empties the readings and everything kept from them, between property runs. */
 export async function resetReadings(sql: Sql): Promise<void> {
-  await sql`truncate readings, rollup_10min, rollup_hour, rollup_day, equipment, conflicts`;
+  await sql.unsafe(`truncate readings, ${ROLLUP_TABLES.join(", ")}, equipment, conflicts`);
 }

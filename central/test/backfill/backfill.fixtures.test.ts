@@ -12,6 +12,7 @@ import { backfill } from "../../src/backfill/backfill.ts";
 import { BackfillError } from "../../src/backfill/errors.ts";
 import type { UploadReport } from "../../src/backfill/report.ts";
 import { createUploadStore } from "../../src/backfill/uploads.ts";
+import { resetReadings } from "../averages/raw-figures.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -51,7 +52,7 @@ describe("CSV backfill of messy files", () => {
     const uploadId = `bf_${name.replace(/\W/g, "_")}`;
     // Each file starts from empty tables, except the later files of a sequence (name.2.csv, …).
     if (!/\.([2-9])\.csv$/.test(name)) {
-      await db.sql`truncate readings, rollup_hour, rollup_day, equipment, conflicts`;
+      await resetReadings(db.sql);
     }
     const options = { uploadId, fileName: name, tokenId: null, maxBytes: 1e9 };
 

@@ -9,6 +9,7 @@ import type { Reading } from "@plantlink/shared";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingest, ingestInTransaction } from "../../src/ingest/ingest.ts";
+import { resetReadings } from "../averages/raw-figures.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase();
@@ -18,7 +19,7 @@ const t0 = Date.parse("2024-03-10T09:15:00.000Z");
 const r = (equipmentId: string, ts: number, centi: number): Reading => ({ equipmentId, ts, centi });
 
 beforeEach(async () => {
-  await sql`truncate readings, rollup_hour, rollup_day, equipment, conflicts`;
+  await resetReadings(sql);
 });
 
 describe("ingest", () => {
@@ -142,15 +143,20 @@ describe("ingest", () => {
     });
   });
 
-  it("buckets by UTC hour and day whatever the session time zone", async () => {
+  it("buckets by UTC hour, quarter day, day and 7-day week from the epoch whatever the session time zone", async () => {
     await sql.begin(async (tx) => {
       await tx`set local timezone = 'Asia/Kathmandu'`; // +05:45
       await ingestInTransaction(tx, [r("EQ-1", Date.parse("2024-03-10T23:59:59.999Z"), 1)], "edge-a");
     });
-    const [hour] = await sql`select bucket from rollup_hour`;
-    const [day] = await sql`select bucket from rollup_day`;
-    expect(hour).toEqual({ bucket: new Date("2024-03-10T23:00:00.000Z") });
-    expect(day).toEqual({ bucket: new Date("2024-03-10T00:00:00.000Z") });
+    const buckets = await sql`
+      select (select bucket from rollup_hour) as hour, (select bucket from rollup_6h) as six_hours,
+        (select bucket from rollup_day) as day, (select bucket from rollup_week) as week`;
+    expect(buckets[0]).toEqual({
+      hour: new Date("2024-03-10T23:00:00.000Z"),
+      six_hours: new Date("2024-03-10T18:00:00.000Z"),
+      day: new Date("2024-03-10T00:00:00.000Z"),
+      week: new Date("2024-03-07T00:00:00.000Z"), // a Thursday, as 1970-01-01 was
+    });
   });
 
   it("keeps extreme values exact in the rollups", async () => {

@@ -6,6 +6,7 @@
 import type { Reading } from "@plantlink/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ROLLUP_LEVELS } from "../../src/averages/rollup-levels.ts";
 import { type IngestResult, ingest } from "../../src/ingest/ingest.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
@@ -44,11 +45,8 @@ async function difference(prefix: string, stored: string, expected: string): Pro
   );
 }
 
-function aggregates(table: string, unit: "10min" | "hour" | "day"): [string, string] {
-  const bucket =
-    unit === "10min"
-      ? "date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00')"
-      : `date_trunc('${unit}', ts, 'UTC')`;
+function aggregates({ table, width }: (typeof ROLLUP_LEVELS)[number]): [string, string] {
+  const bucket = `date_bin('${width}', ts, timestamptz '1970-01-01 00:00:00+00')`;
   return [
     `select equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts
      from ${table} where equipment_id like $PREFIX`,
@@ -116,9 +114,9 @@ describe("concurrent ingest", () => {
           where c.equipment_id like ${`${prefix}%`}`;
         expect(recorded).toEqual({ n: expected.conflicts, wrong: 0 });
 
-        expect(await difference(prefix, ...aggregates("rollup_10min", "10min"))).toEqual([]);
-        expect(await difference(prefix, ...aggregates("rollup_hour", "hour"))).toEqual([]);
-        expect(await difference(prefix, ...aggregates("rollup_day", "day"))).toEqual([]);
+        for (const level of ROLLUP_LEVELS) {
+          expect(await difference(prefix, ...aggregates(level)), level.table).toEqual([]);
+        }
         expect(
           await difference(
             prefix,
