@@ -77,6 +77,17 @@ export function centiToNumber(centi: number): number {
   return centi / 100;
 }
 
+/**
+ * Hundredths written as an integer of any size (a numeric sum from PostgreSQL) as the number nearest
+ * its exact value: the decimal point is put in the text, so the value is rounded once, even past
+ * 2^53 hundredths where `Number(text) / 100` would round twice.
+ */
+export function centiTextToNumber(text: string): number {
+  const sign = text.startsWith("-") ? "-" : "";
+  const digits = text.slice(sign.length).padStart(3, "0");
+  return Number(`${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`);
+}
+
 /** The exact decimal text of a centi value, e.g. 7842 → "78.42", -5 → "-0.05". */
 export function centiToString(centi: number): string {
   const sign = centi < 0 ? "-" : "";

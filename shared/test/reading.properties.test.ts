@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  centiTextToNumber,
   centiToNumber,
   centiToString,
   decimalToCenti,
@@ -218,6 +219,19 @@ describe("centi as a JSON number", () => {
         expect(decimalToCenti(text)).toEqual({ ok: true, centi });
       }),
       RUNS,
+    );
+  });
+
+  it("reads hundredths written as integer text of any size as the number nearest their value", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (centi) => {
+        const abs = centi < 0n ? -centi : centi;
+        const decimal = `${centi < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+        expect(centiTextToNumber(centi.toString())).toBe(Number(decimal));
+        // Below 2^53 hundredths, one division is as exact.
+        if (abs < 2n ** 53n) expect(centiTextToNumber(centi.toString())).toBe(Number(centi) / 100);
+      }),
+      { ...RUNS, examples: [[0n], [5n], [-5n], [-100n], [2n ** 60n + 1n]] },
     );
   });
 });

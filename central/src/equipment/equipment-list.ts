@@ -1,15 +1,14 @@
 /**
  * Every known sensor: its first and last reading, last value, how many readings it has, who last sent
  * one (an edge, a direct client, or a backfill upload), and its window figures and status — the
- * dashboard's overview table in one statement. Sensors silent for the whole window are listed too
- * (status `silent`), which the averages answer, being about readings in the window, leaves out.
+ * dashboard's overview table in one request (two statements side by side). Sensors silent for the
+ * whole window are listed too (status `silent`), which the averages answer, being about readings in
+ * the window, leaves out.
  */
 import { centiToNumber } from "@plantlink/shared";
 import {
-  type BaselineColumns,
   baselineDays,
-  baselineFigures,
-  baselineOf,
+  baselines,
   figureColumns,
   type LimitColumns,
   limitsOf,
@@ -17,7 +16,7 @@ import {
 } from "../averages/averages.ts";
 import { WINDOWS, type WindowBounds, type WindowName, windowBounds } from "../averages/windows.ts";
 import type { Sql } from "../db/connect.ts";
-import { type Status, type StatusThresholds, sensorStatus } from "./status.ts";
+import { type Baseline, type Status, type StatusThresholds, sensorStatus } from "./status.ts";
 
 export type SourceKind = "edge" | "direct" | "backfill";
 
@@ -35,7 +34,7 @@ export interface EquipmentEntry {
   statusReason: string;
 }
 
-interface Row extends BaselineColumns, LimitColumns {
+interface Row extends LimitColumns {
   equipment_id: string;
   e_first: Date;
   e_last: Date;
@@ -47,10 +46,9 @@ interface Row extends BaselineColumns, LimitColumns {
   sum_centi: string | null;
   min_centi: string | null;
   max_centi: string | null;
-  first_ts: Date | null;
-  last_ts: Date | null;
+  first_ms: string | null;
+  last_ms: string | null;
   average: string | null;
-  sum: string | null;
 }
 
 export async function listEquipment(
@@ -60,9 +58,8 @@ export async function listEquipment(
 ): Promise<{ bounds: WindowBounds; equipment: EquipmentEntry[] }> {
   const bounds = windowBounds(query.window, query.at);
   const prefix = query.prefix ?? "";
-  const rows = await sql<Row[]>`
-    with w as (${windowFigures(sql, bounds, undefined)}),
-    b as (${baselineFigures(sql, baselineDays(bounds), undefined)})
+  const statement = sql<Row[]>`
+    with w as (${windowFigures(sql, bounds, undefined)})
     select e.equipment_id, e.first_ts as e_first, e.last_ts as e_last, e.last_centi, e.reading_count,
       e.last_source,
       case when e.last_source = 'direct' then 'direct'
@@ -71,14 +68,22 @@ export async function listEquipment(
       ${figureColumns(sql)}
     from equipment e
     left join w using (equipment_id)
-    left join b using (equipment_id)
     left join equipment_limits l using (equipment_id)
     where starts_with(e.equipment_id, ${prefix})
     order by e.equipment_id`;
-  return { bounds, equipment: rows.map((row) => toEntry(row, bounds, thresholds)) };
+  const [rows, base] = await Promise.all([statement, baselines(sql, baselineDays(bounds), undefined)]);
+  return {
+    bounds,
+    equipment: rows.map((row) => toEntry(row, base.get(row.equipment_id), bounds, thresholds)),
+  };
 }
 
-function toEntry(row: Row, bounds: WindowBounds, thresholds: StatusThresholds): EquipmentEntry {
+function toEntry(
+  row: Row,
+  base: Baseline | undefined,
+  bounds: WindowBounds,
+  thresholds: StatusThresholds,
+): EquipmentEntry {
   const count = row.count === null ? 0 : Number(row.count);
   const verdict = sensorStatus(
     {
@@ -86,9 +91,9 @@ function toEntry(row: Row, bounds: WindowBounds, thresholds: StatusThresholds): 
       windowMs: WINDOWS[bounds.window].ms,
       count,
       average: count === 0 ? 0 : Number(row.sum_centi) / count,
-      first: row.first_ts?.getTime() ?? 0,
-      last: row.last_ts?.getTime() ?? 0,
-      baseline: baselineOf(row),
+      first: Number(row.first_ms ?? 0),
+      last: Number(row.last_ms ?? 0),
+      baseline: base,
       limits: limitsOf(row),
     },
     thresholds,
@@ -109,8 +114,8 @@ function toEntry(row: Row, bounds: WindowBounds, thresholds: StatusThresholds): 
             count,
             min: centiToNumber(Number(row.min_centi)),
             max: centiToNumber(Number(row.max_centi)),
-            first: row.first_ts!.getTime(),
-            last: row.last_ts!.getTime(),
+            first: Number(row.first_ms),
+            last: Number(row.last_ms),
           },
     status: verdict.status,
     statusReason: verdict.reason,
