@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { PROBLEM_CONTENT_TYPE, problemSchema } from "@plantlink/shared";
 import { statusSchema } from "../equipment/status.ts";
 import { statusThresholdsOf } from "../equipment/thresholds.ts";
-import { conditionalAnswer } from "../http/conditional.ts";
+import { conditionalJson } from "../http/conditional.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
 import { averages, averagesToJson } from "./averages.ts";
 import { atOrNow, atQuery, edgeIdQuery, equipmentIdsQuery, selectedSensors, windowQuery } from "./params.ts";
@@ -99,9 +99,7 @@ const getAverages = defineRoute({
       statusThresholdsOf(parts),
     );
     const body = averagesToJson(answer);
-    const cache = conditionalAnswer(c, body, WINDOWS[query.window].maxAgeSeconds);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return conditionalJson(c, body, WINDOWS[query.window].maxAgeSeconds);
   },
 });
 

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { formatTimestamp } from "@plantlink/shared";
 import { equipmentIdPath } from "../averages/params.ts";
-import { conditionalAnswer } from "../http/conditional.ts";
+import { conditionalJson } from "../http/conditional.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
 import { recentConflicts } from "./conflicts.ts";
 
@@ -70,9 +70,7 @@ const getConflicts = defineRoute({
         at: formatTimestamp(conflict.at),
       })),
     };
-    const cache = conditionalAnswer(c, body, 15);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return conditionalJson(c, body, 15);
   },
 });
 

@@ -17,7 +17,7 @@ import {
 import { badParameter, notModified } from "../averages/routes.ts";
 import { WINDOWS, type WindowName } from "../averages/windows.ts";
 import type { Sql } from "../db/connect.ts";
-import { conditionalAnswer } from "../http/conditional.ts";
+import { conditionalJson } from "../http/conditional.ts";
 import type { AppEnv } from "../http/context.ts";
 import { NotFoundError } from "../http/problem.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
@@ -57,7 +57,7 @@ async function assertKnown(sql: Sql, id: string): Promise<void> {
 }
 
 function cached(c: Context<AppEnv>, body: unknown, window: WindowName) {
-  return conditionalAnswer(c, body, WINDOWS[window].maxAgeSeconds);
+  return conditionalJson(c, body, WINDOWS[window].maxAgeSeconds);
 }
 
 const listRoute = defineRoute({
@@ -116,9 +116,7 @@ const listRoute = defineRoute({
         },
       })),
     };
-    const cache = cached(c, body, query.window);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return cached(c, body, query.window);
   },
 });
 
@@ -164,9 +162,7 @@ const seriesRoute = defineRoute({
       count: buckets.reduce((total, b) => total + b.count, 0),
       buckets: buckets.map((b) => ({ ...b, start: formatTimestamp(b.start) })),
     };
-    const cache = cached(c, body, query.window);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return cached(c, body, query.window);
   },
 });
 
@@ -217,9 +213,7 @@ const sparklinesRoute = defineRoute({
         max: buckets.map((b) => b.max),
       })),
     };
-    const cache = cached(c, body, query.window);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return cached(c, body, query.window);
   },
 });
 
@@ -277,9 +271,7 @@ const gapsRoute = defineRoute({
         ms: g.ms,
       })),
     };
-    const cache = cached(c, body, query.window);
-    if (cache.notModified) return c.body(null, 304, cache.headers);
-    return c.json(body, 200, cache.headers);
+    return cached(c, body, query.window);
   },
 });
 

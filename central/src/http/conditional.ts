@@ -8,12 +8,12 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 
-export function etagOf(body: string): string {
+function etagOf(body: Uint8Array): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
 }
 
 /** RFC 9110 §13.1.2: weak comparison, `*` matches anything. */
-export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   const opaque = etag.replace(/^W\//, "");
   return header
@@ -27,7 +27,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * change as readings arrive, so they may be reused for `maxAgeSeconds` only; after that the client
  * revalidates with the tag.
  */
-export function cacheHeaders(etag: string, maxAgeSeconds: number): Record<string, string> {
+function cacheHeaders(etag: string, maxAgeSeconds: number): Record<string, string> {
   return {
     ETag: etag,
     "Cache-Control": `private, max-age=${maxAgeSeconds}, must-revalidate`,
@@ -36,18 +36,15 @@ export function cacheHeaders(etag: string, maxAgeSeconds: number): Record<string
 }
 
 /**
- * Decides the answer to a conditional GET: the headers to send, and whether the client already has
- * these exact bytes (then the route answers a bare 304). The tag is computed from the same
- * `JSON.stringify` that `c.json` sends.
+ * The answer to a conditional GET of `data`: a bare `304` when the request's `If-None-Match` names the
+ * tag of these exact bytes, else the JSON with its tag and caching headers. Serialised and encoded
+ * once, for the tag and the body alike: 2,000 sensors' averages are 600 KB of JSON, and its σ and ±
+ * make it a string that costs milliseconds each time it is turned into UTF-8.
  */
-export function conditionalAnswer(
-  c: Context,
-  data: unknown,
-  maxAgeSeconds: number,
-): { notModified: boolean; headers: Record<string, string> } {
-  const etag = etagOf(JSON.stringify(data));
-  return {
-    notModified: matchesIfNoneMatch(c.req.header("If-None-Match"), etag),
-    headers: cacheHeaders(etag, maxAgeSeconds),
-  };
+export function conditionalJson(c: Context, data: unknown, maxAgeSeconds: number): Response {
+  const body = Buffer.from(JSON.stringify(data));
+  const etag = etagOf(body);
+  const headers = cacheHeaders(etag, maxAgeSeconds);
+  if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304, headers);
+  return c.body(body, 200, { ...headers, "Content-Type": "application/json" });
 }
