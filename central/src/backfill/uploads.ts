@@ -1,6 +1,7 @@
 /**
- * The uploads table: one row per CSV upload, created when the upload starts, advanced in the same
- * transaction as each batch of its rows, and finished with its status. Plain postgres.js queries, like
+ * The uploads table: one row per CSV upload, created when the upload starts, counted in the same
+ * transactions as each batch of its rows, advanced once they have committed, and finished with its
+ * status. Plain postgres.js queries, like
  * the token store: a drizzle instance would rewrite the shared client's type parsers.
  */
 import type { Sql, TransactionSql } from "../db/connect.ts";
@@ -21,10 +22,19 @@ export interface UploadProgress {
   extraColumns: readonly string[];
 }
 
+/** What one transaction stored of an upload. */
+export interface StoredCounts {
+  inserted: number;
+  duplicates: number;
+  conflicts: number;
+}
+
 export interface UploadStore {
   start(upload: NewUpload): Promise<{ startedAt: string }>;
-  /** Records progress inside the transaction that stored the rows it counts. */
-  advance(tx: TransactionSql, uploadId: string, progress: UploadProgress): Promise<void>;
+  /** Adds what a transaction stored to the upload's counts, inside that transaction. */
+  count(tx: TransactionSql, uploadId: string, stored: StoredCounts): Promise<void>;
+  /** Records progress: the counts and how far the file is stored, once the rows are committed. */
+  advance(uploadId: string, progress: UploadProgress): Promise<void>;
   finish(
     uploadId: string,
     progress: UploadProgress & { status: UploadStatus; detail: string | null },
@@ -105,8 +115,15 @@ export function createUploadStore(sql: Sql): UploadStore {
       return { startedAt: row.startedAt.toISOString() };
     },
 
-    async advance(tx, uploadId, progress) {
-      await tx`update uploads set ${progressColumns(tx, progress)} where upload_id = ${uploadId}`;
+    async count(tx, uploadId, stored) {
+      await tx`
+        update uploads set inserted = inserted + ${stored.inserted}, duplicates = duplicates + ${stored.duplicates},
+          conflicts = conflicts + ${stored.conflicts}
+        where upload_id = ${uploadId}`;
+    },
+
+    async advance(uploadId, progress) {
+      await sql`update uploads set ${progressColumns(sql, progress)} where upload_id = ${uploadId}`;
     },
 
     async finish(uploadId, progress) {

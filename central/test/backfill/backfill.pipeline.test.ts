@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { backfill, MAX_LINE_BYTES } from "../../src/backfill/backfill.ts";
+import { laneOf } from "../../src/backfill/committer.ts";
 import { CsvUnreadableError, UploadStoppedError } from "../../src/backfill/errors.ts";
 import { createUploadStore } from "../../src/backfill/uploads.ts";
 import { createTestDatabase } from "../support/test-database.ts";
@@ -156,5 +157,40 @@ describe("the backfill pipeline", () => {
       batchRows: 1000,
     });
     expect(again).toMatchObject({ status: "complete", rows: 10_000, inserted: 6000, duplicates: 4000 });
+  });
+
+  it("keeps the report equal to what is stored when one lane of a batch fails and the other commits", async () => {
+    // BOOM and OV-2 hash to different lanes, so batch 3 is one failing and one committing transaction.
+    expect(laneOf("BOOM")).not.toBe(laneOf("OV-2"));
+    await db.sql.unsafe(`
+      create or replace function boom() returns trigger language plpgsql as $$
+      begin raise exception 'boom at %', new.ts; end $$;
+      create trigger boom before insert on readings for each row
+        when (new.equipment_id = 'BOOM') execute function boom();`);
+    let body = HEADER;
+    for (let i = 0; i < 5_000; i++) body += row(i === 2_500 ? "BOOM" : "OV-2", i);
+    const { uploadId, ...rest } = options();
+    const failure = await caught(backfill(deps, text(body), { uploadId, ...rest, batchRows: 1000 }));
+    expect(String(failure)).toContain("boom at");
+    const stored = await uploads.get(uploadId);
+    const [held] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from readings where source = ${uploadId}`;
+    // Batches 1-2 are whole; of batch 3 the OV-2 lane committed (999 rows) and the BOOM lane did not.
+    expect(held?.n).toBe(2999);
+    expect(stored?.report).toMatchObject({
+      status: "incomplete",
+      inserted: 2999,
+      rows: 2000,
+      committedLine: 2001,
+    });
+    await db.sql`drop trigger boom on readings`;
+    await db.sql`drop function boom`;
+
+    const again = await backfill(deps, text(body.replace("BOOM", "OV-2")), {
+      ...options(),
+      batchRows: 1000,
+    });
+    expect(again).toMatchObject({ status: "complete", rows: 5000, inserted: 2001, duplicates: 2999 });
   });
 });
