@@ -123,9 +123,21 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     if (inFlight.size === 0 && !timer) schedule(settings.pollMs);
   }
 
+  /**
+   * Batches are encoded concurrently (gzip runs on the thread pool), and the one picked later can
+   * finish first; each waits for the one picked before it to be handed to the client, so they leave
+   * in the order they were picked: oldest first.
+   */
+  let handedOver: Promise<void> = Promise.resolve();
+
   function start(batch: Batch) {
     stampOf.set(batch, gate.stamp());
-    const work = send(batch).finally(() => {
+    const turn = handedOver;
+    let handOver!: () => void;
+    handedOver = new Promise<void>((resolve) => {
+      handOver = resolve;
+    });
+    const work = send(batch, turn, handOver).finally(() => {
       inFlight.delete(batch);
       deps.observer?.inFlight(inFlight.size);
       pump();
@@ -134,7 +146,7 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
     deps.observer?.inFlight(inFlight.size);
   }
 
-  async function send(batch: Batch): Promise<void> {
+  async function send(batch: Batch, turn: Promise<void>, handOver: () => void): Promise<void> {
     const started = now();
     let outcome: SendOutcome;
     try {
@@ -150,9 +162,14 @@ export function startForwarder(settings: ForwarderSettings, deps: ForwarderDeps)
       );
       totals.bytesSent += body.byteLength;
       deps.observer?.bytesSent(body.byteLength);
-      outcome = await client.send(body);
+      await turn;
+      const answer = client.send(body); // queued on the pool now, in pick order
+      handOver();
+      outcome = await answer;
     } catch (error) {
       outcome = { kind: "retry", code: "internal", detail: String(error), retryAfterMs: undefined };
+    } finally {
+      handOver();
     }
     if (closed && outcome.kind === "retry" && outcome.code === "aborted") return;
     handle(batch, outcome, (now() - started) / 1000);
