@@ -37,6 +37,27 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("expected the upload to fail");
 }
 
+/** A database failure on demand: inserting a reading of sensor BOOM raises. Returns its removal. */
+async function refuseBoom(): Promise<() => Promise<void>> {
+  await db.sql.unsafe(`
+    create function boom() returns trigger language plpgsql as $$
+    begin raise exception 'boom at %', new.ts; end $$;
+    create trigger boom before insert on readings for each row
+      when (new.equipment_id = 'BOOM') execute function boom();`);
+  return async () => {
+    await db.sql`drop trigger boom on readings`;
+    await db.sql`drop function boom`;
+  };
+}
+
+/** Readings stored by an upload. */
+async function storedBy(uploadId: string): Promise<number> {
+  const [row] = await db.sql<
+    { n: number }[]
+  >`select count(*)::int as n from readings where source = ${uploadId}`;
+  return row?.n ?? 0;
+}
+
 describe("the backfill pipeline", () => {
   it("stops reading the source while the database is slow, then finishes exactly", async () => {
     // Another transaction holds a lock every batch needs: the database is "slow" until it lets go.
@@ -127,12 +148,7 @@ describe("the backfill pipeline", () => {
   });
 
   it("stops at a batch the database refuses, recorded as incomplete after the last batch stored", async () => {
-    // A database failure on demand: inserting a reading of sensor BOOM raises.
-    await db.sql.unsafe(`
-      create function boom() returns trigger language plpgsql as $$
-      begin raise exception 'boom at %', new.ts; end $$;
-      create trigger boom before insert on readings for each row
-        when (new.equipment_id = 'BOOM') execute function boom();`);
+    const allowBoom = await refuseBoom();
     let body = HEADER;
     for (let i = 0; i < 10_000; i++) body += row(i === 4_500 ? "BOOM" : "OV-1", i);
     const { uploadId, ...rest } = options();
@@ -146,11 +162,8 @@ describe("the backfill pipeline", () => {
       rows: 4000,
       committedLine: 4001,
     });
-    const [held] = await db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from readings where source = ${uploadId}`;
-    expect(held?.n).toBe(4000);
-    await db.sql`drop trigger boom on readings`;
+    expect(await storedBy(uploadId)).toBe(4000);
+    await allowBoom();
 
     const again = await backfill(deps, text(body.replace("BOOM", "OV-1")), {
       ...options(),
@@ -162,30 +175,22 @@ describe("the backfill pipeline", () => {
   it("keeps the report equal to what is stored when one lane of a batch fails and the other commits", async () => {
     // BOOM and OV-2 hash to different lanes, so batch 3 is one failing and one committing transaction.
     expect(laneOf("BOOM")).not.toBe(laneOf("OV-2"));
-    await db.sql.unsafe(`
-      create or replace function boom() returns trigger language plpgsql as $$
-      begin raise exception 'boom at %', new.ts; end $$;
-      create trigger boom before insert on readings for each row
-        when (new.equipment_id = 'BOOM') execute function boom();`);
+    const allowBoom = await refuseBoom();
     let body = HEADER;
     for (let i = 0; i < 5_000; i++) body += row(i === 2_500 ? "BOOM" : "OV-2", i);
     const { uploadId, ...rest } = options();
     const failure = await caught(backfill(deps, text(body), { uploadId, ...rest, batchRows: 1000 }));
     expect(String(failure)).toContain("boom at");
     const stored = await uploads.get(uploadId);
-    const [held] = await db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from readings where source = ${uploadId}`;
     // Batches 1-2 are whole; of batch 3 the OV-2 lane committed (999 rows) and the BOOM lane did not.
-    expect(held?.n).toBe(2999);
+    expect(await storedBy(uploadId)).toBe(2999);
     expect(stored?.report).toMatchObject({
       status: "incomplete",
       inserted: 2999,
       rows: 2000,
       committedLine: 2001,
     });
-    await db.sql`drop trigger boom on readings`;
-    await db.sql`drop function boom`;
+    await allowBoom();
 
     const again = await backfill(deps, text(body.replace("BOOM", "OV-2")), {
       ...options(),
