@@ -1,8 +1,8 @@
 /**
  * The uploads table: one row per CSV upload, created when the upload starts, counted in the same
  * transactions as each batch of its rows, advanced once they have committed, and finished with its
- * status. Plain postgres.js queries, like
- * the token store: a drizzle instance would rewrite the shared client's type parsers.
+ * status. Plain postgres.js queries, like the token store: a drizzle instance would rewrite the shared
+ * client's type parsers.
  */
 import type { Sql, TransactionSql } from "../db/connect.ts";
 import type { UploadStatus } from "../db/schema.ts";
