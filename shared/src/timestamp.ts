@@ -43,6 +43,99 @@ function parseOffset(text: string): { ok: true; minutes: number } | { ok: false;
  * truncated (the contract's precision), so `…00.1239Z` and `…00.123Z` are the same instant.
  */
 export function parseTimestamp(text: string): TimestampResult {
+  const ms = validInstant(text);
+  return ms === undefined ? parseWithReasons(text) : { ok: true, ms };
+}
+
+/**
+ * The instant of a valid timestamp, read character by character; undefined for anything else, which
+ * `parseWithReasons` then explains. Every reading of a file or batch goes through here, and the
+ * regular expression's match and groups made parsing a timestamp cost more than storing it in a
+ * backfill (docs/performance.md, "Backfill").
+ */
+export function validInstant(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || n > 35) return undefined;
+  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return undefined;
+  if (text.charCodeAt(10) !== T_UPPER && text.charCodeAt(10) !== T_LOWER) return undefined;
+  if (text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let at = 19;
+  let ms = 0;
+  if (text.charCodeAt(at) === POINT) {
+    const first = ++at;
+    for (
+      let digit = text.charCodeAt(at) - ZERO;
+      digit >= 0 && digit <= 9;
+      digit = text.charCodeAt(++at) - ZERO
+    ) {
+      if (at - first < 3) ms = ms * 10 + digit;
+    }
+    const count = at - first;
+    if (count === 0 || count > 9) return undefined;
+    for (let k = count; k < 3; k++) ms *= 10;
+  }
+  let offsetMinutes: number;
+  const sign = text.charCodeAt(at);
+  if ((sign === Z_UPPER || sign === Z_LOWER) && at + 1 === n) {
+    offsetMinutes = 0;
+  } else if ((sign === PLUS || sign === MINUS) && at + 6 === n && text.charCodeAt(at + 3) === COLON) {
+    const hours = digitsAt(text, at + 1, 2);
+    const minutes = digitsAt(text, at + 4, 2);
+    if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return undefined;
+    offsetMinutes = hours * 60 + minutes;
+    if (sign === MINUS) offsetMinutes = -offsetMinutes;
+  } else {
+    return undefined;
+  }
+  const instant =
+    daysFromCivil(year, month, day) * 86_400_000 +
+    ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
+    ms;
+  return instant < MIN_INSTANT_MS || instant > MAX_INSTANT_MS ? undefined : instant;
+}
+
+const ZERO = 0x30;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const POINT = 0x2e;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const T_UPPER = 0x54;
+const T_LOWER = 0x74;
+const Z_UPPER = 0x5a;
+const Z_LOWER = 0x7a;
+
+/** The decimal number of `count` digits at `at`, or -1 if any of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** The whole parse, with a reason for each way a timestamp can be wrong. */
+function parseWithReasons(text: string): TimestampResult {
   const m = SHAPE.exec(text);
   if (!m?.groups) {
     return fail(`timestamp "${clip(text)}" is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);

@@ -21,6 +21,48 @@ const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * Accepts what JSON and `String(number)` produce (`-1.5`, `1e-7`, `2.5E+3`) plus a leading `+`.
  */
 export function decimalToCenti(text: string): CentiResult {
+  const centi = plainDecimalCenti(text);
+  return centi === undefined ? exactDecimalToCenti(text) : { ok: true, centi };
+}
+
+/**
+ * The hundredths of a plain decimal with at most 12 integer and 2 fraction digits (`-78.4`, `7842`),
+ * the form nearly every reading has, read without a BigInt; undefined for any other text, which the
+ * exact path handles. Those bounds keep the value below 1e12 and the arithmetic exact.
+ */
+export function plainDecimalCenti(text: string): number | undefined {
+  const n = text.length;
+  let at = 0;
+  const sign = text.charCodeAt(0);
+  if (sign === 0x2d || sign === 0x2b) at = 1;
+  let whole = 0;
+  const first = at;
+  for (
+    let digit = text.charCodeAt(at) - 0x30;
+    digit >= 0 && digit <= 9;
+    digit = text.charCodeAt(++at) - 0x30
+  ) {
+    whole = whole * 10 + digit;
+  }
+  if (at === first || at - first > 12) return undefined;
+  let fraction = 0;
+  if (at < n) {
+    if (text.charCodeAt(at) !== 0x2e) return undefined;
+    const digits = n - at - 1;
+    if (digits > 2) return undefined;
+    for (let i = at + 1; i < n; i++) {
+      const digit = text.charCodeAt(i) - 0x30;
+      if (!(digit >= 0 && digit <= 9)) return undefined;
+      fraction = fraction * 10 + digit;
+    }
+    if (digits === 1) fraction *= 10;
+  }
+  const centi = whole * 100 + fraction;
+  return sign === 0x2d && centi !== 0 ? -centi : centi;
+}
+
+/** The whole rounding, for any decimal text, with a reason when it is not a value. */
+function exactDecimalToCenti(text: string): CentiResult {
   const m = DECIMAL.exec(text.trim());
   const intDigits = m?.[2] ?? "";
   const fracDigits = m?.[3] ?? "";

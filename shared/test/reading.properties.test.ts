@@ -17,8 +17,10 @@ import {
   parseCsvRow,
   parseReading,
   parseTimestamp,
+  plainDecimalCenti,
   type Reading,
   type ValidationOptions,
+  validInstant,
 } from "../src/index.ts";
 
 const RUNS = { numRuns: 2_000 };
@@ -189,6 +191,93 @@ describe("an instant written with any offset", () => {
         expect(parseTimestamp(text)).toEqual({ ok: true, ms: expected });
       }),
       RUNS,
+    );
+  });
+});
+
+describe("the character-by-character timestamp reader", () => {
+  const digits = (min: number, max: number) =>
+    fc.integer({ min, max }).map((n) => String(n).padStart(2, "0"));
+  const near = fc.record({
+    year: fc.integer({ min: 0, max: 9999 }),
+    month: digits(0, 19),
+    day: digits(0, 39),
+    sep: fc.constantFrom("T", "t", " ", "x"),
+    hour: digits(0, 29),
+    minute: digits(0, 69),
+    second: digits(0, 69),
+    fraction: fc.oneof(
+      fc.constant(""),
+      fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 11 }).map((d) => `.${d}`),
+    ),
+    offset: fc.oneof(
+      fc.constantFrom("Z", "z", "", "+0530", "+05:3", "UTC"),
+      fc.tuple(fc.constantFrom("+", "-"), digits(0, 29), digits(0, 69)).map(([s, h, m]) => `${s}${h}:${m}`),
+    ),
+  });
+
+  it("accepts exactly the valid timestamps, at the instant they name, and leaves the rest to the full parse", () => {
+    fc.assert(
+      fc.property(near, (t) => {
+        const text = `${String(t.year).padStart(4, "0")}-${t.month}-${t.day}${t.sep}${t.hour}:${t.minute}:${t.second}${t.fraction}${t.offset}`;
+        const [month, day, hour, minute, second] = [t.month, t.day, t.hour, t.minute, t.second].map(
+          Number,
+        ) as [number, number, number, number, number];
+        const offset = /^([+-])(\d{2}):(\d{2})$/.exec(t.offset);
+        const offsetMinutes = offset
+          ? (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]))
+          : 0;
+        const date = new Date(0);
+        date.setUTCFullYear(t.year, month - 1, day);
+        date.setUTCHours(hour, minute, second, Number(t.fraction.slice(1, 4).padEnd(3, "0")));
+        const instant = date.getTime() - offsetMinutes * 60_000;
+        const valid =
+          month >= 1 &&
+          month <= 12 &&
+          date.getUTCDate() === day &&
+          hour <= 23 &&
+          minute <= 59 &&
+          second <= 59 &&
+          (t.sep === "T" || t.sep === "t") &&
+          t.fraction.length !== 1 &&
+          t.fraction.length <= 10 &&
+          (t.offset === "Z" ||
+            t.offset === "z" ||
+            (offset !== null && Number(offset[2]) <= 23 && Number(offset[3]) <= 59)) &&
+          instant >= FIRST_MS &&
+          instant <= LAST_MS;
+        expect(validInstant(text)).toBe(valid ? instant : undefined);
+        expect(parseTimestamp(text).ok).toBe(valid);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe("the plain decimal reader", () => {
+  const near = fc
+    .tuple(
+      fc.constantFrom("", "-", "+", " "),
+      fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 14 }),
+      fc.constantFrom("", ".", ",", "e"),
+      fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 3 }),
+    )
+    .map((parts) => parts.join(""));
+
+  it("reads exactly the plain decimals of at most 12 and 2 digits, as their hundredths", () => {
+    fc.assert(
+      fc.property(near, (text) => {
+        const m = /^([+-]?)(\d{1,12})(?:\.(\d{0,2}))?$/.exec(text);
+        if (!m) {
+          expect(plainDecimalCenti(text)).toBeUndefined();
+          return;
+        }
+        const said = BigInt(m[2] ?? "") * 100n + BigInt((m[3] ?? "").padEnd(2, "0"));
+        const centi = Number(m[1] === "-" ? -said : said);
+        expect(plainDecimalCenti(text)).toBe(centi === 0 ? 0 : centi);
+        expect(decimalToCenti(text)).toEqual({ ok: true, centi: centi === 0 ? 0 : centi });
+      }),
+      { numRuns: 20_000 },
     );
   });
 });
