@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Reading } from "@plantlink/shared";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
-import { arrayInput, ingestInTransaction } from "../../central/src/ingest/ingest.ts";
+import { ingestInTransaction, listInput } from "../../central/src/ingest/ingest.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
 import { emptyReadings, rollupsMatchRawRows } from "../support/rollups.ts";
 import { copyBaseline, copyInput, createCopyBaselineTable } from "./copy.ts";
@@ -48,7 +48,7 @@ const scenarios: Scenario[] = [
 ];
 const labels: Record<Path, string> = {
   "copy-baseline": "plain COPY, unindexed table (baseline)",
-  arrays: "ingest: arrays bound to one statement",
+  arrays: "ingest: lists bound to one statement",
   "copy-staged": "ingest: COPY into a temp table first",
 };
 
@@ -154,8 +154,8 @@ async function send(sql: Sql, path: Path, batch: Reading[], source: string): Pro
     await copyBaseline(sql, batch, source);
     return batch.length;
   }
-  const input = path === "arrays" ? arrayInput : copyInput;
-  const result = await sql.begin((tx) => ingestInTransaction(tx, batch, source, input));
+  const input = path === "arrays" ? listInput : copyInput;
+  const result = await sql.begin((tx) => ingestInTransaction(tx, batch, source, { input }));
   return result.inserted;
 }
 

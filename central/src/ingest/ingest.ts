@@ -12,7 +12,7 @@
  * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
 import type { Reading } from "@plantlink/shared";
-import type postgres from "postgres";
+import postgres from "postgres";
 import { ROLLUP_LEVELS, type RollupTable } from "../averages/rollup-levels.ts";
 import type { Sql, TransactionSql } from "../db/connect.ts";
 
@@ -41,24 +41,49 @@ export interface BatchInput {
 }
 
 /**
- * Three arrays bound as parameters of the one statement. COPY into a temporary table was measured
- * against it with edge-sized batches and was slower (docs/performance.md, "Central ingest").
+ * Three lists bound as text parameters of the one statement, split by the server. COPY into a
+ * temporary table was measured against it with edge-sized batches and was slower (docs/performance.md,
+ * "Central ingest"). Plain comma-separated text rather than array parameters: the client quotes and
+ * escapes every element of an array, which cost ~0.6 µs a reading (docs/performance.md, "Backfill").
+ * No element can hold a comma: an equipment id allows only A-Z a-z 0-9 . _ : - (shared/src/equipment-id.ts)
+ * and the others are integers.
  */
-export const arrayInput: BatchInput = {
-  relation: (tx, rows) => tx`
+export const listInput: BatchInput = {
+  relation: (tx, rows) => {
+    const ids = new Array<string>(rows.length);
+    const instants = new Array<number>(rows.length);
+    const centis = new Array<number>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Reading;
+      ids[i] = row.equipmentId;
+      instants[i] = row.ts;
+      centis[i] = row.centi;
+    }
+    return tx`
     unnest(
-      ${rows.map((r) => r.equipmentId)}::text[],
-      ${rows.map((r) => r.ts)}::bigint[],
-      ${rows.map((r) => r.centi)}::bigint[]
-    ) with ordinality as i(equipment_id, ts_ms, value_centi, ord)`,
+      string_to_array(${ids.join(",")}::text, ','),
+      string_to_array(${instants.join(",")}::text, ',')::bigint[],
+      string_to_array(${centis.join(",")}::text, ',')::bigint[]
+    ) with ordinality as i(equipment_id, ts_ms, value_centi, ord)`;
+  },
 };
+
+export interface IngestOptions {
+  /** How the batch reaches the server; the bench compares others. */
+  input?: BatchInput;
+  /**
+   * The caller expects every reading to be new (a backfill lane whose last batch was): try the plain
+   * insert first (`insertAllNew`). Wrong guesses cost the work done before the first stored reading.
+   */
+  expectNew?: boolean;
+}
 
 /** The same, inside a transaction the caller owns (an edge batch records its answer in the same one). */
 export async function ingestInTransaction(
   tx: TransactionSql,
   readings: readonly Reading[],
   source: string,
-  input: BatchInput = arrayInput,
+  { input = listInput, expectNew = false }: IngestOptions = {},
 ): Promise<IngestResult> {
   if (readings.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
   const sorted = [...readings].sort(byIdentity); // stable: repeats of one identity keep their order
@@ -71,7 +96,10 @@ export async function ingestInTransaction(
     else firsts.push(reading);
   }
   await input.load?.(tx, firsts);
-  const first = await insertWithRollups(tx, firsts, source, input.relation(tx, firsts));
+  const relation = input.relation(tx, firsts);
+  const first =
+    (expectNew ? await insertAllNew(tx, firsts, source, relation) : undefined) ??
+    (await insertWithRollups(tx, firsts, source, relation));
   // Repeats inside the batch, and identities stored by writers that committed while we waited for
   // them (invisible to the first statement), are compared in a statement of their own.
   missed.push(...first.unseen);
@@ -94,6 +122,39 @@ interface FirstPass extends IngestResult {
 }
 
 /**
+ * A batch expected to be all new: a plain insert and its rollups. A plain insert costs PostgreSQL
+ * ~3 µs a reading less than one with ON CONFLICT, whose speculative insertion looks each key up
+ * before inserting it and then confirms the row (docs/performance.md, "Backfill"). It runs in a
+ * savepoint: when a reading is already stored, the unique violation undoes only this statement and
+ * `insertWithRollups` sorts the batch out. The batch is in identity order, so one that repeats stored
+ * readings from its start (a re-uploaded file) fails at once; one with repeats scattered through it
+ * (an edge's batch with a few re-sent readings) would waste up to the whole statement, which is why
+ * only callers that expect new readings try this. Undefined when some reading was already stored.
+ */
+async function insertAllNew(
+  tx: TransactionSql,
+  firsts: readonly Reading[],
+  source: string,
+  relation: postgres.Fragment,
+): Promise<FirstPass | undefined> {
+  try {
+    await tx.savepoint(
+      (sp) => sp`
+        with ${inputAndInsert(sp, source, relation, sp``)},
+        ${rollUpInserted(sp, source)}
+        select count(*) from inserted`,
+    );
+  } catch (error) {
+    if (error instanceof postgres.PostgresError && error.code === UNIQUE_VIOLATION) return undefined;
+    throw error;
+  }
+  return { inserted: firsts.length, duplicates: 0, conflicts: 0, unseen: [] };
+}
+
+/** Only the readings' primary key can raise it: every other insert of the statements has ON CONFLICT. */
+const UNIQUE_VIOLATION = "23505";
+
+/**
  * One statement: insert the readings (distinct identities, sorted), skipping identities already
  * stored; fold the rows that went in (RETURNING) into the rollups and the equipment summary; and
  * compare each reading that did not go in with the stored row, when the statement's snapshot shows
@@ -106,59 +167,8 @@ async function insertWithRollups(
   relation: postgres.Fragment,
 ): Promise<FirstPass> {
   const rows = await tx<{ ord: string; stored: string | null }[]>`
-    with input as (
-      -- Integer seconds plus whole milliseconds: exact for any instant, unlike a fractional float.
-      select i.equipment_id, to_timestamp(i.ts_ms / 1000) + (i.ts_ms % 1000) * interval '1 millisecond' as ts,
-        i.value_centi, i.ord
-      from ${relation}
-    ),
-    inserted as (
-      insert into readings (equipment_id, ts, value_centi, source)
-      select equipment_id, ts, value_centi, ${source} from input order by ord
-      on conflict do nothing
-      returning equipment_id, ts, value_centi
-    ),
-    -- Each inserted row is aggregated once, into 10-minute groups; the coarser levels are aggregated
-    -- from those (every level's buckets are multiples of its length since the epoch, so they nest).
-    -- The 10-minute level and each bucket's first and last reading serve the window queries
-    -- (central/src/averages/rollup-levels.ts).
-    tens as (
-      select equipment_id, date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00') as bucket,
-        count(*) as count, sum(value_centi) as sum_centi, min(value_centi) as min_centi,
-        max(value_centi) as max_centi, sum(value_centi::numeric * value_centi) as sum_sq_centi,
-        min(ts) as first_ts, max(ts) as last_ts
-      from inserted group by 1, 2
-    ),
-    tenmin as (
-      insert into rollup_10min as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
-        first_ts, last_ts)
-      select * from tens order by equipment_id, bucket
-      ${mergeIntoRollup(tx)}
-    ),
-    hour as (
-      ${rollUpTens(tx, "rollup_hour")}
-    ),
-    six_hours as (
-      ${rollUpTens(tx, "rollup_6h")}
-    ),
-    day as (
-      ${rollUpTens(tx, "rollup_day")}
-    ),
-    week as (
-      ${rollUpTens(tx, "rollup_week")}
-    ),
-    latest as (
-      insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
-      select distinct on (equipment_id) equipment_id, min(ts) over (partition by equipment_id), ts,
-        value_centi, ${source}, count(*) over (partition by equipment_id)
-      from inserted order by equipment_id, ts desc
-      on conflict (equipment_id) do update set
-        reading_count = e.reading_count + excluded.reading_count,
-        first_ts = least(e.first_ts, excluded.first_ts),
-        last_ts = greatest(e.last_ts, excluded.last_ts),
-        last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,
-        last_source = case when excluded.last_ts > e.last_ts then excluded.last_source else e.last_source end
-    ),
+    with ${inputAndInsert(tx, source, relation, tx`on conflict do nothing`)},
+    ${rollUpInserted(tx, source)},
     -- Usually every reading went in: then the count says so, and the anti-join below (two sorts of
     -- the whole batch) is never run.
     missed as (
@@ -189,6 +199,75 @@ async function insertWithRollups(
     else result.conflicts++;
   }
   return result;
+}
+
+/** The CTEs `input` (the batch) and `inserted` (what of it went in), with the insert's conflict clause. */
+function inputAndInsert(
+  sql: TransactionSql,
+  source: string,
+  relation: postgres.Fragment,
+  onConflict: postgres.Fragment,
+): postgres.Fragment {
+  return sql`
+    input as (
+      -- Integer seconds plus whole milliseconds: exact for any instant, unlike a fractional float.
+      select i.equipment_id, to_timestamp(i.ts_ms / 1000) + (i.ts_ms % 1000) * interval '1 millisecond' as ts,
+        i.value_centi, i.ord
+      from ${relation}
+    ),
+    inserted as (
+      insert into readings (equipment_id, ts, value_centi, source)
+      select equipment_id, ts, value_centi, ${source} from input order by ord
+      ${onConflict}
+      returning equipment_id, ts, value_centi
+    )`;
+}
+
+/**
+ * The CTEs that fold `inserted` into every rollup level and the equipment summary. Each inserted row
+ * is aggregated once, into 10-minute groups; the coarser levels are aggregated from those (every
+ * level's buckets are multiples of its length since the epoch, so they nest). The 10-minute level and
+ * each bucket's first and last reading serve the window queries (central/src/averages/rollup-levels.ts).
+ */
+function rollUpInserted(sql: TransactionSql, source: string): postgres.Fragment {
+  return sql`
+    tens as (
+      select equipment_id, date_bin('10 minutes', ts, timestamptz '1970-01-01 00:00:00+00') as bucket,
+        count(*) as count, sum(value_centi) as sum_centi, min(value_centi) as min_centi,
+        max(value_centi) as max_centi, sum(value_centi::numeric * value_centi) as sum_sq_centi,
+        min(ts) as first_ts, max(ts) as last_ts
+      from inserted group by 1, 2
+    ),
+    tenmin as (
+      insert into rollup_10min as r (equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi,
+        first_ts, last_ts)
+      select * from tens order by equipment_id, bucket
+      ${mergeIntoRollup(sql)}
+    ),
+    hour as (
+      ${rollUpTens(sql, "rollup_hour")}
+    ),
+    six_hours as (
+      ${rollUpTens(sql, "rollup_6h")}
+    ),
+    day as (
+      ${rollUpTens(sql, "rollup_day")}
+    ),
+    week as (
+      ${rollUpTens(sql, "rollup_week")}
+    ),
+    latest as (
+      insert into equipment as e (equipment_id, first_ts, last_ts, last_centi, last_source, reading_count)
+      select distinct on (equipment_id) equipment_id, min(ts) over (partition by equipment_id), ts,
+        value_centi, ${source}, count(*) over (partition by equipment_id)
+      from inserted order by equipment_id, ts desc
+      on conflict (equipment_id) do update set
+        reading_count = e.reading_count + excluded.reading_count,
+        first_ts = least(e.first_ts, excluded.first_ts),
+        last_ts = greatest(e.last_ts, excluded.last_ts),
+        last_centi = case when excluded.last_ts > e.last_ts then excluded.last_centi else e.last_centi end,
+        last_source = case when excluded.last_ts > e.last_ts then excluded.last_source else e.last_source end
+    )`;
 }
 
 /**

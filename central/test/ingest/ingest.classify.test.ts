@@ -76,30 +76,52 @@ describe("ingest", () => {
     expect(rejected).toEqual([{ rejected_centi: 6 }, { rejected_centi: 7 }]);
   });
 
-  it("classifies against a row that a concurrent writer committed while the insert waited for it", async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let firstWrote = () => {};
-    const wrote = new Promise<void>((resolve) => (firstWrote = resolve));
-    const first = sql.begin(async (tx) => {
-      await ingestInTransaction(tx, [r("EQ-W", t0, 1)], "first");
-      firstWrote();
-      await held; // commit only once the second writer waits on this row
-    });
-    await wrote;
-    const second = ingest(sql, [r("EQ-W", t0, 2), r("EQ-W", t0 + 1, 3)], "second");
-    for (;;) {
-      const [waiting] = await sql<{ n: number }[]>`
+  it.each([false, true])(
+    "classifies against a row that a concurrent writer committed while the insert waited for it (expectNew: %s)",
+    async (expectNew) => {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let firstWrote = () => {};
+      const wrote = new Promise<void>((resolve) => (firstWrote = resolve));
+      const first = sql.begin(async (tx) => {
+        await ingestInTransaction(tx, [r("EQ-W", t0, 1)], "first");
+        firstWrote();
+        await held; // commit only once the second writer waits on this row
+      });
+      await wrote;
+      const second = sql.begin((tx) =>
+        ingestInTransaction(tx, [r("EQ-W", t0, 2), r("EQ-W", t0 + 1, 3)], "second", { expectNew }),
+      );
+      for (;;) {
+        const [waiting] = await sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`;
-      if (waiting?.n === 1) break;
-      await sleep(10);
+        if (waiting?.n === 1) break;
+        await sleep(10);
+      }
+      release();
+      await first;
+      expect(await second).toEqual({ inserted: 1, duplicates: 0, conflicts: 1 });
+      const recorded = await sql`select stored_centi::int, rejected_centi::int, source from conflicts`;
+      expect(recorded).toEqual([{ stored_centi: 1, rejected_centi: 2, source: "second" }]);
+    },
+  );
+
+  it("counts and rolls up once a batch expected new whose last reading is already stored", async () => {
+    // The last reading in identity order is the stored one: the plain insert puts everything before
+    // it in first, and must be undone, so the batch is counted once when it is sorted out.
+    await ingest(sql, [r("EQ-L", t0 + 99_000, 1)], "edge-a");
+    const batch = Array.from({ length: 100 }, (_, i) => r("EQ-L", t0 + i * 1000, i === 99 ? 2 : 100));
+    const result = await sql.begin((tx) => ingestInTransaction(tx, batch, "edge-b", { expectNew: true }));
+    expect(result).toEqual({ inserted: 99, duplicates: 0, conflicts: 1 });
+    const [stored] = await sql`select count(*)::int as n, sum(value_centi)::int as sum from readings`;
+    expect(stored).toEqual({ n: 100, sum: 99 * 100 + 1 });
+    for (const table of ["rollup_10min", "rollup_hour", "rollup_week"]) {
+      const [rollup] = await sql`select sum(count)::int as n, sum(sum_centi)::int as sum from ${sql(table)}`;
+      expect(rollup, table).toEqual({ n: 100, sum: 99 * 100 + 1 });
     }
-    release();
-    await first;
-    expect(await second).toEqual({ inserted: 1, duplicates: 0, conflicts: 1 });
-    const recorded = await sql`select stored_centi::int, rejected_centi::int, source from conflicts`;
-    expect(recorded).toEqual([{ stored_centi: 1, rejected_centi: 2, source: "second" }]);
+    const [summary] = await sql`select reading_count::int as n from equipment where equipment_id = 'EQ-L'`;
+    expect(summary).toEqual({ n: 100 });
   });
 
   it("feeds only the inserted readings into the rollups and the equipment summary", async () => {
