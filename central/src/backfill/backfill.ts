@@ -1,11 +1,11 @@
 /**
  * The CSV backfill pipeline: bytes from the socket → CsvByteScanner → csv-parse → rows validated by the
- * shared rules → batches ingested on the one ingest path, each batch and the upload's progress in one
- * transaction.
+ * shared rules → batches ingested on the one ingest path by the committer (committer.ts), which counts
+ * what each transaction stored in that transaction.
  *
  * Back-pressure end to end: rows are read from the parser only as fast as batches commit, csv-parse
  * then stops taking bytes, and the source (the request body) stops being read, so TCP slows the
- * sender. One batch is committing while the next is filled; nothing else of the file is held.
+ * sender. Two batches are committing while the next is filled; nothing else of the file is held.
  */
 import { pipeline, Readable } from "node:stream";
 import { type CsvHeader, parseCsvHeader, parseCsvRow, type ValidationOptions } from "@plantlink/shared";
@@ -30,7 +30,7 @@ import type { UploadStore } from "./uploads.ts";
  * Rows per transaction. Each batch updates every sensor's rollup and equipment rows once, so for a
  * plant export (2,000 sensors every minute) 20,000-row batches cost PostgreSQL ~40 % less CPU per row
  * than 5,000-row ones (13-17 against 21-27 µs, measured through this pipeline); 50,000 were no better.
- * Two batches in memory (one committing, one filling) stay a few megabytes.
+ * Three batches in memory (two committing, one filling) stay a few megabytes.
  */
 export const DEFAULT_BATCH_ROWS = 20_000;
 /** A line (row) longer than this is not a reading: it is an unclosed quote swallowing the file. */
@@ -239,16 +239,17 @@ export async function backfill(
     throw stopped;
   }
   // Rows read before the stream stopped are complete lines: store them too.
-  try {
-    if (storing !== undefined) throw storing;
-    await flush(batch);
-    await committer.drain();
-  } catch (error) {
+  if (storing === undefined) await flush(batch).catch(() => undefined);
+  const failure = await committer.drain().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  if (failure !== undefined) {
     // Not the file's fault: what was committed stays, and sending the file again completes it.
     const detail = "central could not store the rows (a database error, logged with this upload's id)";
-    log?.error({ msg: "backfill could not store rows", uploadId, err: error });
+    log?.error({ msg: "backfill could not store rows", uploadId, err: failure.error });
     await finish("incomplete", detail).catch(() => undefined);
-    throw error;
+    throw failure.error;
   }
   if (stopped === undefined && fatal === undefined) {
     return finish("complete", null, [], { committedLine: line, committedBytes: scanner.bytes });

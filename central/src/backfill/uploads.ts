@@ -16,7 +16,8 @@ export interface NewUpload {
 }
 
 export interface UploadProgress {
-  counts: UploadCounts;
+  /** How far the file is read and stored; what was stored is counted by `count` alone. */
+  counts: Omit<UploadCounts, keyof StoredCounts>;
   /** Errors found since the last update, already trimmed to what still fits under the cap. */
   newErrors: readonly UploadLineError[];
   extraColumns: readonly string[];
@@ -33,7 +34,7 @@ export interface UploadStore {
   start(upload: NewUpload): Promise<{ startedAt: string }>;
   /** Adds what a transaction stored to the upload's counts, inside that transaction. */
   count(tx: TransactionSql, uploadId: string, stored: StoredCounts): Promise<void>;
-  /** Records progress: the counts and how far the file is stored, once the rows are committed. */
+  /** Records how far the file is stored, once its rows are committed. */
   advance(uploadId: string, progress: UploadProgress): Promise<void>;
   finish(
     uploadId: string,
@@ -96,8 +97,7 @@ function toSummary(row: UploadRow): UploadSummary {
 
 function progressColumns(sql: Sql | TransactionSql, { counts, newErrors, extraColumns }: UploadProgress) {
   return sql`
-    bytes = ${counts.bytes}, rows = ${counts.rows}, inserted = ${counts.inserted},
-    duplicates = ${counts.duplicates}, conflicts = ${counts.conflicts}, rejected = ${counts.rejected},
+    bytes = ${counts.bytes}, rows = ${counts.rows}, rejected = ${counts.rejected},
     errors_total = ${counts.errorsTotal}, committed_line = ${counts.committedLine},
     committed_bytes = ${counts.committedBytes}, extra_columns = ${sql.json([...extraColumns])},
     errors = errors || ${sql.json(newErrors.map((e) => ({ line: e.line, reason: e.reason })))}`;
