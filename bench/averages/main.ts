@@ -19,7 +19,7 @@ import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { startEmbeddedPostgres } from "../../central/src/db/embedded-postgres.ts";
 import { freePort } from "../../central/src/db/free-port.ts";
 import { migrate } from "../../central/src/db/migrate.ts";
-import { emptyReadings } from "../support/rollups.ts";
+import { resetReadings } from "../../central/test/support/rollups.ts";
 import { generate } from "./generate.ts";
 import { measure } from "./measure.ts";
 
@@ -101,7 +101,7 @@ async function ensureData(sql: Sql): Promise<void> {
     console.error(`reusing the generated data (${SENSORS} sensors × ${DAYS} days)`);
     return;
   }
-  await emptyReadings(sql, "bench_averages_meta");
+  await resetReadings(sql, "bench_averages_meta");
   const began = performance.now();
   await generate(sql, { sensors: SENSORS, days: DAYS, start: START }, (step) =>
     console.error(`  generated ${step} (${((performance.now() - began) / 1000).toFixed(0)} s)`),

@@ -23,8 +23,9 @@ import { uploadCsv } from "../../central/src/backfill/client.ts";
 import { createProgressBar } from "../../central/src/backfill/progress.ts";
 import type { Sql } from "../../central/src/db/connect.ts";
 import { createTokenStore } from "../../central/src/index.ts";
+import { resetReadings } from "../../central/test/support/rollups.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
-import { emptyReadings, rollupsMatchRawRows } from "../support/rollups.ts";
+import { rollupsMatchRawRows } from "../support/rollups.ts";
 import { writeCsv } from "./files.ts";
 import { cpuBetween, cpuSeconds, rssBytes, rssSampler, treeCpu } from "./proc.ts";
 
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
 }
 
 async function reset(sql: Sql): Promise<void> {
-  await emptyReadings(sql, "copy_baseline");
+  await resetReadings(sql, "copy_baseline");
   await sql`checkpoint`.catch(() => undefined);
 }
 

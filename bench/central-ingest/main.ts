@@ -15,8 +15,9 @@ import { parseArgs } from "node:util";
 import type { Reading } from "@plantlink/shared";
 import { connectDatabase, type Sql } from "../../central/src/db/connect.ts";
 import { ingestInTransaction, listInput } from "../../central/src/ingest/ingest.ts";
+import { resetReadings } from "../../central/test/support/rollups.ts";
 import { startBenchDatabase } from "../support/postgres.ts";
-import { emptyReadings, rollupsMatchRawRows } from "../support/rollups.ts";
+import { rollupsMatchRawRows } from "../support/rollups.ts";
 import { copyBaseline, copyInput, createCopyBaselineTable } from "./copy.ts";
 import { edgeBatches } from "./workload.ts";
 
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
  * included, sees the same mix of quiet and busy moments.
  */
 async function measure(sql: Sql, batchSize: number): Promise<Run[]> {
-  await emptyReadings(sql, "copy_baseline");
+  await resetReadings(sql, "copy_baseline");
   await sql`checkpoint`.catch(() => undefined); // not allowed on every server; only evens out the start
   const start = Date.now() - 3 * 86_400_000;
   const runs: Run[] = scenarios.map((scenario, index) => ({

@@ -15,8 +15,9 @@ import { averages } from "../../src/averages/averages.ts";
 import { WINDOW_NAMES, WINDOWS } from "../../src/averages/windows.ts";
 import { DEFAULT_STATUS_THRESHOLDS } from "../../src/equipment/status.ts";
 import { ingest } from "../../src/ingest/ingest.ts";
+import { resetReadings } from "../support/rollups.ts";
 import { createTestDatabase } from "../support/test-database.ts";
-import { rawFigures, resetReadings } from "./raw-figures.ts";
+import { rawFigures } from "./raw-figures.ts";
 
 const db = await createTestDatabase();
 const { sql } = db;

@@ -2,7 +2,6 @@
  * The oracle of the exactness tests: PostgreSQL's own aggregates over the raw readings of a window,
  * `from < ts ≤ to`, converted to the API's numbers the same way (average as round(avg(value), 4)).
  */
-import { ROLLUP_TABLES } from "../../src/averages/rollup-levels.ts";
 import type { Sql } from "../../src/db/connect.ts";
 
 export interface RawFigures {
@@ -62,9 +61,4 @@ export function answerFigures(
     first: Date.parse(first),
     last: Date.parse(last),
   }));
-}
-
-/** Empties the readings and everything kept from them, between property runs. */
-export async function resetReadings(sql: Sql): Promise<void> {
-  await sql.unsafe(`truncate readings, ${ROLLUP_TABLES.join(", ")}, equipment, conflicts`);
 }

@@ -6,7 +6,7 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { bearer, startTestCentral } from "../http/test-central.ts";
-import { rollupDifferences } from "./rollups.ts";
+import { NO_DIFFERENCES, rollupDifferences } from "../support/rollups.ts";
 
 const central = await startTestCentral();
 const vendor = await central.tokenFor("vendor");
@@ -96,6 +96,6 @@ describe("an upload cut off half-way", () => {
     const [total] = await central.db.sql<{ n: number }[]>`
       select count(*)::int as n from readings where equipment_id like 'CUT-%'`;
     expect(total?.n).toBe(TOTAL_ROWS);
-    expect(await rollupDifferences(central.db.sql)).toEqual({ hour: 0, day: 0 });
+    expect(await rollupDifferences(central.db.sql)).toEqual(NO_DIFFERENCES);
   });
 });

@@ -12,7 +12,7 @@ import { backfill } from "../../src/backfill/backfill.ts";
 import { BackfillError } from "../../src/backfill/errors.ts";
 import type { UploadReport } from "../../src/backfill/report.ts";
 import { createUploadStore } from "../../src/backfill/uploads.ts";
-import { resetReadings } from "../averages/raw-figures.ts";
+import { resetReadings } from "../support/rollups.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { uploadCsv } from "../../src/backfill/client.ts";
 import { bearer, startTestCentral } from "../http/test-central.ts";
-import { rollupDifferences } from "./rollups.ts";
+import { NO_DIFFERENCES, rollupDifferences } from "../support/rollups.ts";
 
 const central = await startTestCentral();
 const vendor = await central.tokenFor("vendor");
@@ -80,7 +80,7 @@ it("stores a 1,000,000-row file with an exact report and rollups equal to the ra
 
   const [stored] = await central.db.sql<{ n: number }[]>`select count(*)::int as n from readings`;
   expect(stored?.n).toBe(inserted);
-  expect(await rollupDifferences(central.db.sql)).toEqual({ hour: 0, day: 0 });
+  expect(await rollupDifferences(central.db.sql)).toEqual(NO_DIFFERENCES);
 
   // The report is kept: GET answers it, errors and all.
   const kept = await fetch(`${central.url}/v1/backfill/${(answer.body as { uploadId: string }).uploadId}`, {

@@ -8,8 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WINDOW_NAMES, WINDOWS } from "../../src/averages/windows.ts";
 import { series } from "../../src/equipment/series.ts";
-import { resetReadings } from "../averages/raw-figures.ts";
 import { bearer, startTestCentral } from "../http/test-central.ts";
+import { resetReadings } from "../support/rollups.ts";
 import { DAY, MINUTE, store } from "./fleet.ts";
 
 const central = await startTestCentral();

@@ -9,7 +9,7 @@ import type { Reading } from "@plantlink/shared";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingest, ingestInTransaction } from "../../src/ingest/ingest.ts";
-import { resetReadings } from "../averages/raw-figures.ts";
+import { resetReadings } from "../support/rollups.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase();

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ROLLUP_LEVELS } from "../../src/averages/rollup-levels.ts";
 import { type IngestResult, ingest } from "../../src/ingest/ingest.ts";
+import { differenceOf, levelAndRaw } from "../support/rollups.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase({ max: 8 });
@@ -36,24 +37,7 @@ const scenarioArb = fc.record({
 /** Rows in one relation and not in the other, both ways: empty when the two queries agree exactly. */
 async function difference(prefix: string, stored: string, expected: string): Promise<unknown[]> {
   const like = `${prefix}%`;
-  return sql.unsafe(
-    `((${stored}) except (${expected})) union all ((${expected}) except (${stored}))`.replaceAll(
-      "$PREFIX",
-      "$1",
-    ),
-    [like],
-  );
-}
-
-function aggregates({ table, width }: (typeof ROLLUP_LEVELS)[number]): [string, string] {
-  const bucket = `date_bin('${width}', ts, timestamptz '1970-01-01 00:00:00+00')`;
-  return [
-    `select equipment_id, bucket, count, sum_centi, min_centi, max_centi, sum_sq_centi, first_ts, last_ts
-     from ${table} where equipment_id like $PREFIX`,
-    `select equipment_id, ${bucket}, count(*), sum(value_centi), min(value_centi),
-       max(value_centi), sum(value_centi::numeric * value_centi), min(ts), max(ts)
-     from readings where equipment_id like $PREFIX group by 1, 2`,
-  ];
+  return sql.unsafe(differenceOf(stored, expected).replaceAll("$PREFIX", "$1"), [like]);
 }
 
 describe("concurrent ingest", () => {
@@ -115,7 +99,8 @@ describe("concurrent ingest", () => {
         expect(recorded).toEqual({ n: expected.conflicts, wrong: 0 });
 
         for (const level of ROLLUP_LEVELS) {
-          expect(await difference(prefix, ...aggregates(level)), level.table).toEqual([]);
+          const [stored, raw] = levelAndRaw(level, "equipment_id like $PREFIX");
+          expect(await difference(prefix, stored, raw), level.table).toEqual([]);
         }
         expect(
           await difference(
