@@ -189,9 +189,29 @@ function parseWithReasons(text: string): TimestampResult {
 const MIN_INSTANT_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 const MAX_INSTANT_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
-/** Formats epoch milliseconds the way every API answers: UTC, milliseconds, `Z`. */
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+/** `YYYY-MM-DDT` by UTC day number; answers name few distinct days, so this stays small. */
+const datePrefixes = new Map<number, string>();
+
+/**
+ * Formats epoch milliseconds the way every API answers: UTC, milliseconds, `Z` — exactly
+ * `Date.prototype.toISOString`. An answer for 2,000 sensors formats 4,000 instants; building a `Date`
+ * for each cost ~0.6 µs, the time of day from integers and a cached date costs a fraction of that.
+ */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isInteger(ms) || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = datePrefixes.get(day);
+  if (prefix === undefined) {
+    if (datePrefixes.size >= 1024) datePrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    datePrefixes.set(day, prefix);
+  }
+  const inDay = ms - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  return `${prefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`;
 }
 
 function clip(text: string): string {

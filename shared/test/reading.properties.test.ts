@@ -12,6 +12,7 @@ import {
   decimalToCenti,
   EQUIPMENT_ID_PATTERN,
   formatReading,
+  formatTimestamp,
   numberToCenti,
   parseCsvHeader,
   parseCsvRow,
@@ -54,6 +55,28 @@ describe("a stored reading", () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("formatTimestamp", () => {
+  // Its own arithmetic with a cache of dates: it must say exactly what the built-in formatter says.
+  it("equals toISOString for every instant, near midnight and outside the range too", () => {
+    const nearMidnight = fc
+      .tuple(
+        fc.integer({ min: FIRST_MS / DAY_MS, max: Math.ceil(LAST_MS / DAY_MS) }),
+        fc.integer({ min: -2, max: 2 }),
+      )
+      .map(([day, ms]) => day * DAY_MS + ms)
+      .filter((ms) => ms >= FIRST_MS && ms <= LAST_MS);
+    fc.assert(
+      fc.property(fc.oneof(instants, nearMidnight), (ms) => {
+        expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const ms of [FIRST_MS, LAST_MS, 0, -1, 1.5, FIRST_MS - 1, LAST_MS + 1]) {
+      expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });
 
