@@ -103,63 +103,66 @@ export function sensorStatus(input: StatusInput, thresholds: StatusThresholds): 
     }
   }
 
-  const verdicts: StatusVerdict[] = [];
+  // The worst verdict wins; between equals, the limits' (set by a person) before the baseline's.
+  // Plain branches, no closures: this runs for every sensor of every answer.
   const limits = input.limits;
-  const hasLimits =
-    limits !== undefined &&
-    [limits.warningLow, limits.warningHigh, limits.criticalLow, limits.criticalHigh].some((v) => v !== null);
-  if (limits) {
-    const outside = (level: "critical" | "warning", low: number | null, high: number | null) => {
-      if (low !== null && input.average < low) {
-        verdicts.push({
-          status: level,
-          reason: `average ${centi(input.average)} is below the ${level} low ${centi(low)}`,
-        });
-      } else if (high !== null && input.average > high) {
-        verdicts.push({
-          status: level,
-          reason: `average ${centi(input.average)} is above the ${level} high ${centi(high)}`,
-        });
-      }
-    };
-    outside("critical", limits.criticalLow, limits.criticalHigh);
-    outside("warning", limits.warningLow, limits.warningHigh);
-  }
-
+  const critical =
+    limits && outsideLimits("critical", input.average, limits.criticalLow, limits.criticalHigh);
+  if (critical) return critical;
   const baseline = input.baseline;
   const hasBaseline = baseline !== undefined && baseline.count >= thresholds.minBaselineReadings;
-  if (hasBaseline) {
-    const sigmas = Math.abs(input.average - baseline.mean) / Math.max(baseline.sd, MIN_SD_CENTI);
-    const level =
-      sigmas > thresholds.criticalSigma
-        ? "critical"
-        : sigmas > thresholds.warningSigma
-          ? "warning"
-          : undefined;
-    if (level) {
-      verdicts.push({
-        status: level,
-        reason: `average ${centi(input.average)} is ${sigmas.toFixed(1)} σ from its baseline ${centi(baseline.mean)} ± ${centi(baseline.sd)} (${level} above ${level === "critical" ? thresholds.criticalSigma : thresholds.warningSigma} σ)`,
-      });
-    }
-  }
+  const deviation = hasBaseline ? baselineDeviation(input.average, baseline, thresholds) : undefined;
+  if (deviation?.status === "critical") return deviation;
+  const warning = limits && outsideLimits("warning", input.average, limits.warningLow, limits.warningHigh);
+  if (warning) return warning;
+  if (deviation) return deviation;
 
-  const worst = verdicts.find((v) => v.status === "critical") ?? verdicts.find((v) => v.status === "warning");
-  if (worst) return worst;
+  const hasLimits =
+    limits !== undefined &&
+    (limits.warningLow !== null ||
+      limits.warningHigh !== null ||
+      limits.criticalLow !== null ||
+      limits.criticalHigh !== null);
   if (!hasLimits && !hasBaseline) {
     return {
       status: "unknown",
       reason: `no limits set and too little history for a baseline (${baseline?.count ?? 0} readings in the baseline week, ${thresholds.minBaselineReadings} needed)`,
     };
   }
+  return hasLimits && hasBaseline ? OK_BOTH : hasLimits ? OK_LIMITS : OK_BASELINE;
+}
+
+const OK_BOTH: StatusVerdict = { status: "ok", reason: "within its limits and baseline" };
+const OK_LIMITS: StatusVerdict = { status: "ok", reason: "within its limits" };
+const OK_BASELINE: StatusVerdict = { status: "ok", reason: "within its baseline" };
+
+function outsideLimits(
+  level: "critical" | "warning",
+  average: number,
+  low: number | null,
+  high: number | null,
+): StatusVerdict | undefined {
+  if (low !== null && average < low) {
+    return { status: level, reason: `average ${centi(average)} is below the ${level} low ${centi(low)}` };
+  }
+  if (high !== null && average > high) {
+    return { status: level, reason: `average ${centi(average)} is above the ${level} high ${centi(high)}` };
+  }
+  return undefined;
+}
+
+function baselineDeviation(
+  average: number,
+  baseline: Baseline,
+  thresholds: StatusThresholds,
+): StatusVerdict | undefined {
+  const sigmas = Math.abs(average - baseline.mean) / Math.max(baseline.sd, MIN_SD_CENTI);
+  const level =
+    sigmas > thresholds.criticalSigma ? "critical" : sigmas > thresholds.warningSigma ? "warning" : undefined;
+  if (level === undefined) return undefined;
   return {
-    status: "ok",
-    reason:
-      hasLimits && hasBaseline
-        ? "within its limits and baseline"
-        : hasLimits
-          ? "within its limits"
-          : "within its baseline",
+    status: level,
+    reason: `average ${centi(average)} is ${sigmas.toFixed(1)} σ from its baseline ${centi(baseline.mean)} ± ${centi(baseline.sd)} (${level} above ${level === "critical" ? thresholds.criticalSigma : thresholds.warningSigma} σ)`,
   };
 }
 
