@@ -130,7 +130,7 @@ export function windowFigures(sql: Sql, bounds: WindowBounds, ids: readonly stri
   return sql`
     select equipment_id, sum(count)::int8 as count, sum(sum_centi) as sum_centi, min(min_centi) as min_centi,
       max(max_centi) as max_centi, min(first_ts) as first_ts, max(last_ts) as last_ts
-    from (${pieces(sql, windowRange(bounds), ids)}) p
+    from (${pieces(sql, windowRange(bounds), ids, undefined, { rawBySensor: true })}) p
     group by equipment_id`;
 }
 
