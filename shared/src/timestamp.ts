@@ -96,7 +96,7 @@ export function validInstant(text: string): number | undefined {
     return undefined;
   }
   const instant =
-    daysFromCivil(year, month, day) * 86_400_000 +
+    daysFromCivil(year, month, day) * DAY_MS +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
     ms;
   return instant < MIN_INSTANT_MS || instant > MAX_INSTANT_MS ? undefined : instant;
