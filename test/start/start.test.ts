@@ -126,7 +126,7 @@ function centralGet(url: string, token: string | undefined): Promise<{ status: n
 describe("pnpm start", () => {
   let first: Printed;
 
-  it("starts central and an edge, and what it prints works as printed; Ctrl-C leaves no process", async () => {
+  it("starts central and an edge, and what it prints works as printed; Ctrl-C exits 0 and leaves no process", async () => {
     const { service, printed } = await startPlantlink();
     first = printed;
     await withStopOnFailure(service, async () => {
@@ -164,10 +164,13 @@ describe("pnpm start", () => {
       expect(JSON.stringify(readBack)).toContain(printed.mqtt.user);
     });
 
-    // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+    // Ctrl-C in a terminal: SIGINT to the whole foreground process group. A clean stop is a success:
+    // exit 0, and pnpm reports no failed command.
     process.kill(-service.pid, "SIGINT");
-    await service.exited;
+    expect(await service.exited).toBe(0);
     expect(service.output()).toContain("plantlink stopped");
+    expect(service.output()).not.toContain("ELIFECYCLE");
+    expect(service.output()).not.toContain("again: exiting without waiting");
     await expectGroupGone(service.pid);
   });
 

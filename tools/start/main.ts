@@ -62,14 +62,17 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   const log = logger(logFile, env.LOG_LEVEL ?? "info");
 
   // Signals before start-up finishes: a Ctrl-C during the first start must still stop what started.
+  // One Ctrl-C arrives twice: the terminal signals the whole process group, and pnpm passes its own copy
+  // on to us. A repeat within a second is that echo; a later one is a person insisting.
   const stopping = new AbortController();
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < 1_000) return;
       process.stderr.write(`\n${signal} again: exiting without waiting\n`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     process.stderr.write(`\n${signal}: stopping plantlink…\n`);
     stopping.abort();
   };
