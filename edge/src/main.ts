@@ -255,6 +255,17 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
     now,
   });
 
+  if (config.forward?.plainHttp === "allowed") {
+    logger.warn(
+      { url: config.forward.url },
+      "forwarding to central over plain HTTP (PLANTLINK_ALLOW_INSECURE_CENTRAL=true): the edge's token and readings cross the network unencrypted",
+    );
+  } else if (config.forward?.plainHttp === "loopback") {
+    logger.warn(
+      { url: config.forward.url },
+      "forwarding to central over plain HTTP on this machine: fine behind a local TLS tunnel or proxy, nowhere else",
+    );
+  }
   if (config.mqtt.allowAnonymous) {
     logger.warn(
       "ANONYMOUS ACCESS IS ON (PLANTLINK_ALLOW_ANONYMOUS=true): any client on the network may publish readings without credentials",

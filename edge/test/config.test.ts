@@ -77,4 +77,30 @@ describe("edge configuration", () => {
       expect.stringMatching(/^PLANTLINK_MQTT_TLS_PORT: MQTT over TLS needs/),
     ]);
   });
+
+  it("refuses plain http:// to a remote central unless allowed, since the token would cross in clear", () => {
+    const forwardTo = (url: string, extra: Record<string, string> = {}) => ({
+      PLANTLINK_CENTRAL_URL: url,
+      PLANTLINK_CENTRAL_TOKEN: "plt_x",
+      ...extra,
+    });
+    expect(problems(forwardTo("http://central.example.com:8080"))).toEqual([
+      expect.stringMatching(/^PLANTLINK_CENTRAL_URL: .*in clear.*PLANTLINK_ALLOW_INSECURE_CENTRAL=true/),
+    ]);
+    expect(problems(forwardTo("http://10.0.0.5"))).toEqual([expect.stringMatching(/in clear/)]);
+    expect(
+      loadEdgeConfig(forwardTo("http://central.example.com", { PLANTLINK_ALLOW_INSECURE_CENTRAL: "true" }))
+        .forward,
+    ).toMatchObject({ url: "http://central.example.com", plainHttp: "allowed" });
+    // Loopback never leaves the machine: a local TLS-terminating tunnel or proxy, and the tests.
+    for (const url of ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"]) {
+      expect(loadEdgeConfig(forwardTo(url)).forward).toMatchObject({ url, plainHttp: "loopback" });
+    }
+    expect(loadEdgeConfig(forwardTo("https://central.example.com")).forward).toMatchObject({
+      plainHttp: undefined,
+    });
+    expect(problems({ PLANTLINK_ALLOW_INSECURE_CENTRAL: "maybe" })).toEqual([
+      expect.stringMatching(/^PLANTLINK_ALLOW_INSECURE_CENTRAL: expected true or false/),
+    ]);
+  });
 });

@@ -2,7 +2,8 @@
  * The forwarder's environment variables: their schema (merged into the edge's one in ../config.ts, so
  * every variable is still validated in one place at start-up) and the typed value built from them.
  */
-import { envBytes } from "@plantlink/shared";
+import { isIP } from "node:net";
+import { envBoolean, envBytes } from "@plantlink/shared";
 import { z } from "zod";
 
 const text = z
@@ -26,6 +27,8 @@ export const forwardEnvShape = {
     error: "expected an http:// or https:// URL of central, e.g. https://central.example:8080",
   }),
   PLANTLINK_CENTRAL_TOKEN: text,
+  /** Plain http:// to a central that is not on this machine; off, so the token never crosses in clear by accident. */
+  PLANTLINK_ALLOW_INSECURE_CENTRAL: envBoolean(false),
   PLANTLINK_CENTRAL_CA: text,
   PLANTLINK_CLIENT_CERT: text,
   PLANTLINK_CLIENT_KEY: text,
@@ -52,6 +55,12 @@ type ForwardEnv = z.output<z.ZodObject<typeof forwardEnvShape>>;
 export interface ForwardConfig {
   url: string;
   token: string;
+  /**
+   * Set when `url` is plain http://, which sends the token and the readings unencrypted: `loopback`
+   * when central is on this machine (a local TLS tunnel or proxy), `allowed` when
+   * PLANTLINK_ALLOW_INSECURE_CENTRAL accepted a remote one. Start-up warns either way.
+   */
+  plainHttp: "loopback" | "allowed" | undefined;
   caFile: string | undefined;
   clientCert: { certFile: string; keyFile: string } | undefined;
   batchReadings: number;
@@ -74,6 +83,15 @@ export function checkForwardEnv(env: ForwardEnv, ctx: z.RefinementCtx): void {
       "set both PLANTLINK_CENTRAL_URL and PLANTLINK_CENTRAL_TOKEN to forward to central, or neither to only buffer",
     );
   }
+  const url = env.PLANTLINK_CENTRAL_URL;
+  if (url !== undefined && plainHttp(url, env.PLANTLINK_ALLOW_INSECURE_CENTRAL) === "refused") {
+    issue(
+      "PLANTLINK_CENTRAL_URL",
+      "plain http:// would send the edge's token and readings across the network in clear; use an " +
+        "https:// URL, or set PLANTLINK_ALLOW_INSECURE_CENTRAL=true if the link is protected otherwise " +
+        "(a VPN, a TLS tunnel)",
+    );
+  }
   if ((env.PLANTLINK_CLIENT_CERT === undefined) !== (env.PLANTLINK_CLIENT_KEY === undefined)) {
     issue(
       env.PLANTLINK_CLIENT_CERT === undefined ? "PLANTLINK_CLIENT_CERT" : "PLANTLINK_CLIENT_KEY",
@@ -91,9 +109,11 @@ export function toForwardConfig(env: ForwardEnv): ForwardConfig | undefined {
   if (url === undefined || token === undefined) return undefined;
   const cert = env.PLANTLINK_CLIENT_CERT;
   const key = env.PLANTLINK_CLIENT_KEY;
+  const plain = plainHttp(url, env.PLANTLINK_ALLOW_INSECURE_CENTRAL);
   return {
     url,
     token,
+    plainHttp: plain === "refused" ? undefined : plain,
     caFile: env.PLANTLINK_CENTRAL_CA,
     clientCert: cert !== undefined && key !== undefined ? { certFile: cert, keyFile: key } : undefined,
     batchReadings: env.PLANTLINK_FORWARD_BATCH_READINGS,
@@ -106,4 +126,24 @@ export function toForwardConfig(env: ForwardEnv): ForwardConfig | undefined {
     gzipLevel: env.PLANTLINK_FORWARD_GZIP_LEVEL,
     liveLagMs: env.PLANTLINK_FORWARD_LIVE_LAG_MS,
   };
+}
+
+/** How a central URL stands on encryption: undefined for https://. */
+function plainHttp(url: string, allowInsecure: boolean): "loopback" | "allowed" | "refused" | undefined {
+  if (!/^http:\/\//i.test(url)) return undefined;
+  if (isLoopback(url)) return "loopback";
+  return allowInsecure ? "allowed" : "refused";
+}
+
+/** localhost, 127.0.0.0/8 or ::1: traffic that never leaves this machine. */
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return isIP(host) === 6 && host === "::1";
 }
