@@ -4,7 +4,7 @@
  * One file on purpose: a reading and the quarantine entry next to it in the same MQTT payload commit
  * in one transaction, and a backup or a move is one file (plus its -wal while the edge runs).
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Synchronous } from "../config.ts";
@@ -82,7 +82,10 @@ export interface DatabaseOptions {
 
 /** Opens (creating if needed) the buffer file with the pragmas durability depends on. */
 export function openDatabase(file: string, options: DatabaseOptions): Db {
-  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  if (!options.readonly) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeOwnerOnly(file);
+  }
   const db = new Database(file, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
@@ -106,6 +109,26 @@ export function openDatabase(file: string, options: DatabaseOptions): Db {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * The file holds readings and the registry's password hashes, so it is the edge user's alone (0600).
+ * SQLite creates it, and later its -wal and -shm, with 0644 less the umask — and gives the -wal and
+ * -shm the main file's mode — so the file is created 0600 before SQLite opens it, and a buffer an
+ * older version left readable by others is tightened, companions included.
+ */
+function makeOwnerOnly(file: string): void {
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    const mode = statSync(path, { throwIfNoEntry: false })?.mode;
+    if (mode === undefined || (mode & 0o077) === 0) continue;
+    try {
+      chmodSync(path, mode & 0o700);
+    } catch (error) {
+      // Not ours to change (another user's file we may still write): its owner decides its mode.
+      if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+    }
   }
 }
 
