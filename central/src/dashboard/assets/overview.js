@@ -179,11 +179,22 @@ function renderAttention(/** @type {SensorRow[]} */ rows) {
       }),
     );
   }
-  if (items.length === 0)
-    items.push(
-      el("li", { class: "muted", text: "Nothing: every judged sensor is within its limits and baseline." }),
-    );
+  if (items.length === 0) items.push(el("li", { class: "muted", text: nothingOffText(rows) }));
   byId("attention").replaceChildren(...items);
+}
+
+/**
+ * Why the attention list is empty. "Nothing needs attention" is only true of sensors that were judged:
+ * without limits and a baseline week a sensor is `unknown`, and a window where every sensor is unknown
+ * (a young installation, or a month view without the week before it) has judged nothing at all.
+ */
+function nothingOffText(/** @type {SensorRow[]} */ rows) {
+  const unknown = rows.filter((r) => r.status === "unknown").length;
+  if (rows.length === 0) return "Nothing: no sensor has sent a reading yet.";
+  if (unknown === rows.length)
+    return `No sensor could be judged: ${fmtCount(unknown)} unknown (no baseline yet).`;
+  const judged = "Nothing: every judged sensor is within its limits and baseline";
+  return unknown > 0 ? `${judged}; ${fmtCount(unknown)} unknown (no baseline yet).` : `${judged}.`;
 }
 
 async function load() {
