@@ -92,7 +92,7 @@ export function banner(input: BannerInput): string {
     `  ${curlReadCommand(c, cwd)}`,
     "",
     input.demo
-      ? "Demo: a month of history is loading and simulated devices are publishing; the dashboard fills within seconds."
+      ? "Demo: a month of history (and the baseline week before it) is loading and simulated devices are publishing; the dashboard fills within seconds."
       : "A plant's worth of devices, in another terminal:  pnpm simulate --devices 200   (or pnpm start --demo)",
     `Logs: ${shown(input.logFile, cwd)}`,
     `Stop: Ctrl-C (or kill -TERM ${input.pid}); everything shuts down cleanly and the data stays.`,

@@ -1,12 +1,13 @@
 /**
- * `pnpm start --demo`: something on every chart within seconds. A month of history goes straight to
- * central (one sensor after another, so the first charts fill at once), while a small simulated
- * fleet publishes live through the edge. The readings the history's silences held back are written
+ * `pnpm start --demo`: something on every chart within seconds. A month of history (and the baseline
+ * week before it, so the month view is judged) goes straight to central (one sensor after another, so
+ * the first charts fill at once), while a small simulated fleet publishes live through the edge. The readings the history's silences held back are written
  * as a vendor backfill file, so uploading it shows the gaps closing.
  */
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { baselineDays, WINDOW_NAMES, windowBounds } from "@plantlink/central";
 import type { Logger } from "pino";
 import { simulateHistory, simulateLive } from "../simulate/simulate.ts";
 import { type StartCredentials, writeCredentials } from "./credentials.ts";
@@ -20,8 +21,18 @@ export interface DemoOptions {
   onHistoryLoaded?: (message: string) => void;
 }
 
-const MONTH_MS = 30 * 86_400_000;
 const HISTORY_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * The past the demo loads at `now`: the longest window and the baseline week central judges it
+ * against (docs/status.md), so every window's view is judged from the first start — with the month
+ * alone, the 1-month view had no baseline and judged nothing. Only the time not loaded yet: a second
+ * demo start fills the hours it was stopped, not the month.
+ */
+export function demoHistorySpan(now: number, loadedUntil: number | undefined): { from: number; to: number } {
+  const needed = Math.min(...WINDOW_NAMES.map((window) => baselineDays(windowBounds(window, now)).from));
+  return { from: Math.max(needed, loadedUntil ?? 0), to: now };
+}
 
 export function backfillFile(dataDir: string): string {
   return join(dataDir, "demo", "backfill.csv");
@@ -57,9 +68,8 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal): Promis
     signal,
   );
 
-  // Only the time not loaded yet: a second demo start fills the hours it was stopped, not the month.
   const now = Date.now();
-  const from = Math.max(now - MONTH_MS, c.demoHistoryUntil ?? 0);
+  const { from } = demoHistorySpan(now, c.demoHistoryUntil);
   if (now - from > HISTORY_INTERVAL_MS && !signal.aborted) {
     try {
       const history = await simulateHistory({

@@ -18,7 +18,8 @@ const USAGE = `usage: pnpm start [--demo] [--data-dir DIR]
 Runs central (embedded PostgreSQL, HTTPS with a private CA) and one edge agent forwarding to it, and
 prints the dashboard address, the tokens and example commands. Ctrl-C stops everything.
 
-  --demo           also load a month of history and run simulated devices (or PLANTLINK_DEMO=1)
+  --demo           also load a month of history (and the baseline week before it) and run simulated
+                   devices (or PLANTLINK_DEMO=1)
   --demo-devices N how many simulated sensors the demo runs (default 100)
   --data-dir DIR   where data, certificates and tokens live (default ./data, or PLANTLINK_DATA_DIR)
 
