@@ -97,13 +97,18 @@ const limitsForm = html`<details class="limits-edit">
             ["target", "Target"],
             ["warningHigh", "Warning above"],
             ["criticalHigh", "Critical above"],
+            ["validMin", "Valid from"],
+            ["validMax", "Valid to"],
           ] as const
         ).map(
           ([name, label]) =>
             html`<label>${label} <input name="${name}" type="number" step="0.01" inputmode="decimal"></label>`,
         )}
+        <label>Error values <input name="sentinels" type="text" inputmode="decimal" placeholder="e.g. -1, 999.99" autocomplete="off"></label>
         <button type="submit" class="primary">Save limits</button>
-        <p class="muted">Leave a field empty for no limit. Changes are recorded with your token's name.</p>
+        <p class="muted">Leave a field empty for no limit. Readings equal to an error value (comma-separated;
+          -9999 always is one unless the server is configured otherwise) or outside the valid range are set
+          aside, not averaged. Changes are recorded with your token's name.</p>
         <p id="limits-message" role="status"></p>
       </form>
     </details>`;

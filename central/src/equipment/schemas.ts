@@ -105,6 +105,11 @@ export const limitsSchema = z
     criticalLow: limitValue,
     criticalHigh: limitValue,
     target: limitValue,
+    sentinels: z.array(z.number()).meta({
+      description: "the sensor's own error values, set aside like PLANTLINK_SENTINEL_VALUES",
+    }),
+    validMin: limitValue.meta({ description: "readings below it are set aside; null: no bound" }),
+    validMax: limitValue.meta({ description: "readings above it are set aside; null: no bound" }),
   })
   .meta({ id: "Limits" });
 

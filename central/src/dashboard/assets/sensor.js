@@ -178,6 +178,8 @@ const LIMIT_FIELDS = /** @type {const} */ ([
   "criticalLow",
   "criticalHigh",
   "target",
+  "validMin",
+  "validMax",
 ]);
 
 /** @param {LimitsAnswer["limits"] | undefined} limits */
@@ -189,18 +191,28 @@ function fillLimitsForm(limits) {
     const value = limits?.[field];
     if (input) input.value = value === null || value === undefined ? "" : String(value);
   }
+  // PUT replaces every field: the sensor's error values go back with the rest, or saving would clear them.
+  const sentinels = /** @type {HTMLInputElement | null} */ (form.elements.namedItem("sentinels"));
+  if (sentinels) sentinels.value = (limits?.sentinels ?? []).join(", ");
 }
 
 document.getElementById("limits-form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   const message = byId("limits-message");
-  /** @type {Record<string, number | null>} */
+  /** @type {Record<string, number | null | number[]>} */
   const body = {};
   for (const field of LIMIT_FIELDS) {
     const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(field));
     body[field] = input.value.trim() === "" ? null : Number(input.value);
   }
+  const sentinels = /** @type {HTMLInputElement} */ (form.elements.namedItem("sentinels"));
+  // A typo stays a typo (NaN is sent as null and refused with a reason) rather than being dropped.
+  body.sentinels = sentinels.value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map(Number);
   message.className = "";
   message.textContent = "Saving…";
   try {
