@@ -45,6 +45,8 @@ function overview(w: WindowId): Html {
     <div id="status-bar" class="status-bar" role="group" aria-label="Sensors by status; choose one to filter the table"></div>
     <h3 class="attention-head">Needs attention</h3>
     <ul id="attention" class="attention"><li class="muted">Loading…</li></ul>
+    <h3 class="attention-head">Error readings set aside</h3>
+    <ul id="set-aside" class="attention"><li class="muted">Loading…</li></ul>
   </section>
   <section class="panel" aria-labelledby="h-dist">
     <h2 id="h-dist">Distribution of sensor averages</h2>
@@ -122,6 +124,7 @@ function sensor(id: string, w: WindowId, canEditLimits: boolean): Html {
 </div>
 <p class="range" id="range" aria-live="polite">Loading…</p>
 <p class="reason" id="status-reason"></p>
+<p class="reason set-aside" id="set-aside" hidden></p>
 <p class="error" id="error" role="alert" hidden></p>
 <section class="figures" aria-label="Window figures">
   ${figure("fig-average", "Average")}

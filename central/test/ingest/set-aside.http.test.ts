@@ -99,6 +99,32 @@ describe("sentinel readings", () => {
     expect(again.json).toMatchObject({ inserted: 0, duplicates: 3, setAside: 0 });
   });
 
+  it("shows each sensor's set-aside count and latest one in GET /v1/equipment", async () => {
+    const response = await fetch(`${central.url}/v1/equipment?window=24h&at=${at}&prefix=SA-`, {
+      headers: bearer(viewer),
+    });
+    const { equipment } = (await response.json()) as {
+      equipment: { equipmentId: string; setAside: unknown; readingCount: number }[];
+    };
+    const entry = (id: string) => equipment.find((e) => e.equipmentId === id);
+    expect(entry("SA-D")).toMatchObject({
+      readingCount: 2,
+      setAside: {
+        count: 1,
+        lastValue: -9999,
+        lastTimestamp: new Date(TEST_NOW - 20 * 60_000).toISOString(),
+        lastReason: "sentinel",
+      },
+    });
+    await post("/v1/readings", ingestToken, [reading("SA-N", 1, 5)]);
+    const clean = await fetch(`${central.url}/v1/equipment?window=24h&at=${at}&prefix=SA-N`, {
+      headers: bearer(viewer),
+    });
+    expect(
+      ((await clean.json()) as { equipment: { setAside: unknown }[] }).equipment[0]?.setAside,
+    ).toBeNull();
+  });
+
   it("counts set-aside readings in the metrics", async () => {
     const text = await (await fetch(`${central.url}/metrics`)).text();
     const count = (source: string) =>

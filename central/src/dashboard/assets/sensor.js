@@ -4,7 +4,17 @@
  * baseline, where readings are missing, and recent conflicting re-sends.
  */
 import { getJson, getJsonOrNone, sendJson } from "./api.js";
-import { byId, el, fmtCount, fmtDuration, fmtTime, fmtValue, showError, statusBadge } from "./format.js";
+import {
+  byId,
+  el,
+  fmtCount,
+  fmtDuration,
+  fmtSetAside,
+  fmtTime,
+  fmtValue,
+  showError,
+  statusBadge,
+} from "./format.js";
 import { COLORS, chartColumns, drawSeries } from "./series-chart.js";
 
 /** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
@@ -77,6 +87,11 @@ async function load() {
   const status = figures?.status ?? item?.status;
   byId("status").replaceChildren(statusBadge(status));
   byId("status-reason").textContent = figures?.statusReason ?? item?.statusReason ?? "";
+  const setAside = byId("set-aside");
+  setAside.hidden = !item?.setAside;
+  setAside.textContent = item?.setAside
+    ? `${fmtSetAside(item.setAside)}, the latest at ${fmtTime(item.setAside.lastTimestamp)}: the sensor is reporting faults. They are kept apart and not in these figures or the chart.`
+    : "";
   byId("fig-average").textContent = fmtValue(figures?.average);
   byId("fig-min").textContent = fmtValue(figures?.min);
   byId("fig-max").textContent = fmtValue(figures?.max);
@@ -151,6 +166,7 @@ async function load() {
     ["Last value", fmtValue(item?.lastValue)],
     ["Last sent by", item ? `${item.lastSource} (${item.lastSourceKind})` : "–"],
     ["Readings stored", fmtCount(item?.readingCount)],
+    ["Set aside (not measurements)", item?.setAside ? fmtSetAside(item.setAside) : "none"],
   ]);
 
   const recent = conflicts?.conflicts ?? [];
