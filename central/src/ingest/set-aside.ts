@@ -49,8 +49,11 @@ interface Screened {
 }
 
 interface SensorRules extends SensorScreen {
-  /** Some reading of the sensor is set aside: a measurement may repeat its identity. */
-  hasSetAside: boolean;
+  /**
+   * The instant of the sensor's latest set-aside reading, if any: a measurement at or before it may
+   * repeat a set-aside identity; a later one (every live reading) cannot.
+   */
+  lastSetAsideTs: number | null;
 }
 
 /** Sets aside what is not a measurement and sorts out identities already held by `set_aside`. */
@@ -79,14 +82,15 @@ export async function screenReadings(
   const suspects: Reading[] = [];
   for (const reading of readings) {
     if (asideSet.has(reading)) continue;
-    const rule = rules.get(reading.equipmentId);
-    if (rule?.hasSetAside || asideSensors.has(reading.equipmentId)) suspects.push(reading);
+    const last = rules.get(reading.equipmentId)?.lastSetAsideTs ?? null;
+    if ((last !== null && reading.ts <= last) || asideSensors.has(reading.equipmentId))
+      suspects.push(reading);
     else result.kept.push(reading);
   }
 
   const missed = aside.length > 0 ? await insertSetAside(tx, aside, source) : [];
   result.setAside = aside.length - missed.length;
-  const compared = await compareWithStored(tx, [...missed, ...suspects], source);
+  const compared = await compareWithStored(tx, missed, source, "readings and set-aside");
   for (const [i, reading] of missed.entries()) {
     const stored = compared[i];
     // Only a concurrent retention drop could make an identity vanish between the two statements.
@@ -95,8 +99,10 @@ export async function screenReadings(
     if (stored === reading.centi) result.duplicates++;
     else result.conflicts++;
   }
+  // Measurements are compared with the set-aside table only: ingest.ts compares them with readings.
+  const clashes = await compareWithStored(tx, suspects, source, "set-aside");
   for (const [i, reading] of suspects.entries()) {
-    const stored = compared[missed.length + i];
+    const stored = clashes[i];
     if (stored === undefined || stored === null) result.kept.push(reading);
     else if (stored === reading.centi) result.duplicates++;
     else result.conflicts++;
@@ -114,11 +120,11 @@ async function rulesOf(tx: TransactionSql, readings: readonly Reading[]): Promis
       sentinels_centi: string[] | null;
       valid_min_centi: string | null;
       valid_max_centi: string | null;
-      has_set_aside: boolean;
+      last_set_aside_ms: string | null;
     }[]
   >`
     select i.equipment_id, l.sentinels_centi, l.valid_min_centi, l.valid_max_centi,
-      s.equipment_id is not null as has_set_aside
+      (extract(epoch from s.last_ts) * 1000)::bigint as last_set_aside_ms
     from unnest(string_to_array(${ids.join(",")}::text, ',')) as i(equipment_id)
     left join equipment_limits l using (equipment_id)
     left join set_aside_summary s using (equipment_id)
@@ -131,7 +137,7 @@ async function rulesOf(tx: TransactionSql, readings: readonly Reading[]): Promis
         sentinels: (row.sentinels_centi ?? []).map(Number),
         validMin: row.valid_min_centi === null ? null : Number(row.valid_min_centi),
         validMax: row.valid_max_centi === null ? null : Number(row.valid_max_centi),
-        hasSetAside: row.has_set_aside,
+        lastSetAsideTs: row.last_set_aside_ms === null ? null : Number(row.last_set_aside_ms),
       },
     ]),
   );
@@ -199,30 +205,37 @@ async function insertSetAside(
 }
 
 /**
- * Each reading's stored value for its identity — from `readings` or `set_aside` — or null when neither
- * holds it; a different value is recorded as a conflict. A statement of its own, so it sees what
- * concurrent writers committed while the insert waited for them.
+ * Each reading's stored value for its identity — from `set_aside`, and from `readings` too when asked —
+ * or null when none holds it; a different value is recorded as a conflict. A statement of its own, so
+ * it sees what concurrent writers committed while the insert waited for them.
  */
 async function compareWithStored(
   tx: TransactionSql,
   readings: readonly Reading[],
   source: string,
+  tables: "readings and set-aside" | "set-aside",
 ): Promise<(number | null)[]> {
   if (readings.length === 0) return [];
+  const stored =
+    tables === "set-aside"
+      ? tx`s.value_centi`
+      : tx`coalesce(
+          (select r.value_centi from readings r where r.equipment_id = i.equipment_id and r.ts = i.ts),
+          s.value_centi)`;
+  // Comma-joined text, as ingest.ts sends a batch (listInput): array parameters cost more to encode.
   const rows = await tx<{ ord: string; stored: string | null }[]>`
     with input as (
       select i.equipment_id,
         to_timestamp(i.ts_ms / 1000) + (i.ts_ms % 1000) * interval '1 millisecond' as ts, i.value_centi, i.ord
       from unnest(
-        ${readings.map((r) => r.equipmentId)}::text[],
-        ${readings.map((r) => r.ts)}::bigint[],
-        ${readings.map((r) => r.centi)}::bigint[]
+        string_to_array(${readings.map((r) => r.equipmentId).join(",")}::text, ','),
+        string_to_array(${readings.map((r) => r.ts).join(",")}::text, ',')::bigint[],
+        string_to_array(${readings.map((r) => r.centi).join(",")}::text, ',')::bigint[]
       ) with ordinality as i(equipment_id, ts_ms, value_centi, ord)
     ),
     compared as (
-      select i.*, coalesce(r.value_centi, s.value_centi) as stored_centi
+      select i.*, ${stored} as stored_centi
       from input i
-      left join readings r on r.equipment_id = i.equipment_id and r.ts = i.ts
       left join set_aside s on s.equipment_id = i.equipment_id and s.ts = i.ts
     ),
     recorded as (
