@@ -45,6 +45,12 @@ describe("sentinel readings", () => {
     expect(await setAsideRows("SA-D")).toEqual([
       { value_centi: "-999900", source: "direct", reason: "sentinel" },
     ]);
+    // Nor is it on the chart: the series' buckets hold the two measurements only.
+    const series = (await (
+      await fetch(`${central.url}/v1/equipment/SA-D/series?window=24h&at=${at}`, { headers: bearer(viewer) })
+    ).json()) as { count: number; buckets: { min: number | null }[] };
+    expect(series.count).toBe(2);
+    expect(Math.min(...series.buckets.flatMap((b) => (b.min === null ? [] : [b.min])))).toBe(10);
 
     // Its identity again: a duplicate; another value for it: a conflict, and the first stays.
     const again = await post("/v1/readings", ingestToken, [
