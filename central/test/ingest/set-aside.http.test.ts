@@ -69,6 +69,16 @@ describe("sentinel readings", () => {
     expect(await setAsideRows("SA-D")).toHaveLength(1);
   });
 
+  it("takes the error value and a measurement for one identity in one request as a set-aside and a conflict", async () => {
+    const { json } = await post("/v1/readings", ingestToken, [
+      reading("SA-M", 7, 5),
+      reading("SA-M", -9999, 5),
+    ]);
+    expect(json).toMatchObject({ inserted: 0, conflicts: 1, setAside: 1 });
+    expect(await average("SA-M")).toBeUndefined();
+    expect(await setAsideRows("SA-M")).toHaveLength(1);
+  });
+
   it("sets -9999 aside from an edge batch, and a replay answers the same", async () => {
     const batch = {
       edgeId: "edge-1",
