@@ -3,7 +3,7 @@
  * only file of central that looks at process.env; everything else is handed the typed value, so tests
  * build centrals with whatever config they need.
  */
-import { envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
+import { envBytes, envFutureSkewMs, envLogLevel, envPort, numberToCenti, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
@@ -19,6 +19,31 @@ const positiveInt = (fallback: number, what: string) =>
     .int({ error: `expected ${what}` })
     .positive({ error: `expected ${what}` })
     .default(fallback);
+
+/**
+ * Comma-separated values that mean "no measurement" for every sensor; unset: -9999, the error value
+ * the plant's sensors send; empty: none. Each is a reading value, so it is held in hundredths too.
+ */
+const sentinelValues = z
+  .string()
+  .default("-9999")
+  .transform((text, ctx) => {
+    const centis: number[] = [];
+    for (const item of text.split(",")) {
+      const trimmed = item.trim();
+      if (trimmed === "") continue;
+      const centi = /^[-+]?(\d+\.?\d*|\.\d+)$/.test(trimmed) ? numberToCenti(Number(trimmed)) : undefined;
+      if (!centi?.ok) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${trimmed}" is not a number; expected comma-separated values such as -9999,-8888, or empty for none`,
+        });
+        return z.NEVER;
+      }
+      centis.push(centi.centi);
+    }
+    return centis;
+  });
 
 export const centralEnvSchema = z
   .object({
@@ -48,6 +73,7 @@ export const centralEnvSchema = z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
+    PLANTLINK_SENTINEL_VALUES: sentinelValues,
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -83,6 +109,8 @@ export interface CentralConfig {
   poolMax: number;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
+  /** Values, in hundredths, set aside as "no measurement" for every sensor (ingest/screen.ts). */
+  sentinels: readonly number[];
 }
 
 /** Parses central's variables (the process's by default); throws a ConfigError naming each bad one. */
@@ -111,5 +139,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
     statusThresholds: statusThresholdsFromEnv(e),
+    sentinels: e.PLANTLINK_SENTINEL_VALUES,
   };
 }

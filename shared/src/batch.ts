@@ -36,6 +36,11 @@ export const ingestAnswerSchema = z
     inserted: z.number().int(),
     duplicates: z.number().int(),
     conflicts: z.number().int(),
+    /**
+     * Readings central set aside as not measurements (a sentinel error value, or outside the sensor's
+     * valid range): kept apart from the averages, not lost. Absent from answers of older centrals.
+     */
+    setAside: z.number().int().default(0),
     rejected: z.number().int(),
     errors: z.array(rejectionSchema),
   })

@@ -49,6 +49,8 @@ export interface HistoryProgress {
   inserted: number;
   duplicates: number;
   conflicts: number;
+  /** Readings central set aside as not measurements (the -9999 error value the sensors send). */
+  setAside: number;
   skipped: number;
   requests: number;
   elapsedMs: number;
@@ -62,6 +64,7 @@ interface Answer {
   inserted?: number;
   duplicates?: number;
   conflicts?: number;
+  setAside?: number;
   accepted?: number;
 }
 
@@ -123,6 +126,7 @@ export async function writeHistory(options: HistoryOptions): Promise<HistoryProg
     inserted: 0,
     duplicates: 0,
     conflicts: 0,
+    setAside: 0,
     skipped: 0,
     requests: 0,
     elapsedMs: 0,
@@ -182,6 +186,7 @@ export async function writeHistory(options: HistoryOptions): Promise<HistoryProg
         progress.inserted += answer.inserted ?? answer.accepted ?? 0;
         progress.duplicates += answer.duplicates ?? 0;
         progress.conflicts += answer.conflicts ?? 0;
+        progress.setAside += answer.setAside ?? 0;
         progress.requests += 1;
         progress.elapsedMs = performance.now() - started;
         options.onProgress?.(progress);

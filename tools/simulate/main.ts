@@ -44,7 +44,8 @@ function printHistory(summary: HistorySummary): void {
   process.stdout.write(
     `\nhistory for ${n(summary.devices)} devices in ${summary.seconds.toFixed(1)} s:\n` +
       `  posted ${n(summary.posted)} readings (${n(summary.readingsPerSecond)}/s) in ${n(summary.requests)} requests\n` +
-      `  inserted ${n(summary.inserted)}, duplicates ${n(summary.duplicates)}, conflicts ${n(summary.conflicts)}\n` +
+      `  inserted ${n(summary.inserted)}, duplicates ${n(summary.duplicates)}, conflicts ${n(summary.conflicts)}, ` +
+      `set aside ${n(summary.setAside)} (the -9999 error value)\n` +
       `  held back by silences ${n(summary.skipped)}${summary.csv ? ` → ${summary.csv.file}` : ""}\n`,
   );
 }

@@ -92,7 +92,9 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal): Promis
       );
       options.onHistoryLoaded?.(
         `Demo history: ${history.posted.toLocaleString("en-US")} readings for ${options.devices} sensors in ` +
-          `${history.seconds.toFixed(1)} s. ${history.skipped.toLocaleString("en-US")} readings held back by ` +
+          `${history.seconds.toFixed(1)} s, ${history.setAside.toLocaleString("en-US")} of them the sensors' ` +
+          `-9999 error value, which central set aside (the dashboard lists them under "Error readings set ` +
+          `aside"; they are in no average or chart). ${history.skipped.toLocaleString("en-US")} readings held back by ` +
           `simulated silences are in ${history.csv?.file} — upload them to close the gaps:\n` +
           `  curl -sS --cacert '${c.addresses.caFile}' -H 'Authorization: Bearer ${c.tokens.vendor}' ` +
           `-H 'Content-Type: text/csv' --data-binary @'${history.csv?.file}' ${c.addresses.centralUrl}/v1/backfill`,

@@ -13,6 +13,7 @@ import { type CsvError, parse } from "csv-parse";
 import type { Logger } from "pino";
 import type { Sql } from "../db/connect.ts";
 import type { UploadStatus } from "../db/schema.ts";
+import { DEFAULT_SENTINELS_CENTI } from "../ingest/screen.ts";
 import { CsvByteScanner } from "./byte-scanner.ts";
 import { type Batch, type BatchOutcome, createCommitter, newBatch } from "./committer.ts";
 import {
@@ -40,6 +41,8 @@ export interface BackfillDeps {
   sql: Sql;
   uploads: UploadStore;
   validation: ValidationOptions;
+  /** The global sentinel values, in hundredths (ingest/screen.ts); absent: the default, -9999. */
+  sentinels?: readonly number[] | undefined;
   log?: Logger | undefined;
   /** Told about each committed batch (metrics). */
   onBatch?: ((outcome: BatchOutcome, seconds: number) => void) | undefined;
@@ -84,6 +87,7 @@ export async function backfill(
     sql,
     uploads,
     uploadId,
+    sentinels: deps.sentinels ?? DEFAULT_SENTINELS_CENTI,
     extraColumns: () => extraColumns,
     onBatch: deps.onBatch,
   });

@@ -34,7 +34,7 @@ export function summarise(report: UploadReport, maxErrors: number): string {
   const lines = [
     `upload ${report.uploadId} (${report.fileName}): ${report.status}, ${n(report.bytes)} bytes`,
     `  rows ${n(report.rows)}: inserted ${n(report.inserted)}, duplicates ${n(report.duplicates)}, ` +
-      `conflicts ${n(report.conflicts)}, rejected ${n(report.rejected)}`,
+      `conflicts ${n(report.conflicts)}, set aside ${n(report.setAside)}, rejected ${n(report.rejected)}`,
   ];
   if (report.extraColumns.length > 0) lines.push(`  columns ignored: ${report.extraColumns.join(", ")}`);
   if (report.status !== "complete") {

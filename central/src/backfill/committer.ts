@@ -20,7 +20,7 @@
  */
 import type { Reading } from "@plantlink/shared";
 import type { Sql } from "../db/connect.ts";
-import { ingestInTransaction } from "../ingest/ingest.ts";
+import { ingestScreened } from "../ingest/set-aside.ts";
 import { type UploadCounts, type UploadLineError, zeroCounts } from "./report.ts";
 import type { StoredCounts, UploadStore } from "./uploads.ts";
 
@@ -64,12 +64,20 @@ export const newBatch = (): Batch => ({
   bytesRead: 0,
 });
 
-export type BatchOutcome = { inserted: number; duplicates: number; conflicts: number; rejected: number };
+export type BatchOutcome = {
+  inserted: number;
+  duplicates: number;
+  conflicts: number;
+  setAside: number;
+  rejected: number;
+};
 
 export interface CommitterOptions {
   sql: Sql;
   uploads: UploadStore;
   uploadId: string;
+  /** The global sentinel values, in hundredths (ingest/screen.ts). */
+  sentinels: readonly number[];
   /** The columns the file has that are ignored, known once the header is read. */
   extraColumns: () => readonly string[];
   onBatch?: ((outcome: BatchOutcome, seconds: number) => void) | undefined;
@@ -89,7 +97,7 @@ export interface Committer {
 export function createCommitter(options: CommitterOptions): Committer {
   const { sql, uploads, uploadId } = options;
   /** What the lanes' transactions stored, added as each commits. */
-  const stored: StoredCounts = { inserted: 0, duplicates: 0, conflicts: 0 };
+  const stored: StoredCounts = { inserted: 0, duplicates: 0, conflicts: 0, setAside: 0 };
   /** How far the file is stored, as of the last advanced batch. */
   let progress = zeroCounts();
   const errors: UploadLineError[] = [];
@@ -113,7 +121,9 @@ export function createCommitter(options: CommitterOptions): Committer {
       if (failure) throw failure.error;
       try {
         const counts = await sql.begin(async (tx) => {
-          const counts = await ingestInTransaction(tx, readings, uploadId, { expectNew: allNew[lane] });
+          const counts = await ingestScreened(tx, readings, uploadId, options.sentinels, {
+            expectNew: allNew[lane],
+          });
           await uploads.count(tx, uploadId, counts);
           return counts;
         });
@@ -122,6 +132,7 @@ export function createCommitter(options: CommitterOptions): Committer {
         stored.inserted += counts.inserted;
         stored.duplicates += counts.duplicates;
         stored.conflicts += counts.conflicts;
+        stored.setAside += counts.setAside;
         return counts;
       } catch (error) {
         failure ??= { error };
@@ -141,11 +152,18 @@ export function createCommitter(options: CommitterOptions): Committer {
       readings.length > 0 ? [storeLane(lane, readings)] : [],
     );
     return previous.then(async () => {
-      const outcome: BatchOutcome = { inserted: 0, duplicates: 0, conflicts: 0, rejected: batch.rejected };
+      const outcome: BatchOutcome = {
+        inserted: 0,
+        duplicates: 0,
+        conflicts: 0,
+        setAside: 0,
+        rejected: batch.rejected,
+      };
       for (const counts of await Promise.all(committing)) {
         outcome.inserted += counts.inserted;
         outcome.duplicates += counts.duplicates;
         outcome.conflicts += counts.conflicts;
+        outcome.setAside += counts.setAside;
       }
       const next: UploadCounts = {
         ...progress,

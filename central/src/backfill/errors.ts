@@ -54,7 +54,8 @@ export class UploadStoppedError extends BackfillError {
         : "fix the file and upload it again; rows already stored count as duplicates";
     super(
       `${reasonOf(cause)}; lines 1-${report.committedLine} were read (${report.inserted} rows inserted, ` +
-        `${report.duplicates} duplicates, ${report.conflicts} conflicts, ${report.rejected} rejected) and ` +
+        `${report.duplicates} duplicates, ${report.conflicts} conflicts, ${report.setAside} set aside, ` +
+        `${report.rejected} rejected) and ` +
         `upload ${report.uploadId} is recorded as ${report.status}: ${how}`,
     );
   }

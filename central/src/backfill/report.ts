@@ -31,11 +31,15 @@ const summaryShape = {
       "uploading the whole file again completes it. failed: the file cannot be read as CSV (see detail).",
   }),
   bytes: count("bytes of the CSV file read (after gzip decoding)"),
-  rows: count("data rows read: inserted + duplicates + conflicts + rejected"),
+  rows: count("data rows read: inserted + duplicates + conflicts + setAside + rejected"),
   inserted: count("rows stored"),
   duplicates: count("rows already stored with the same value: nothing to do"),
   conflicts: count(
     "rows whose equipmentId and timestamp are stored with another value; the stored value stays",
+  ),
+  setAside: count(
+    "rows that are not measurements (a sentinel error value such as -9999, or outside the sensor's valid " +
+      "range): kept apart from the readings and never averaged",
   ),
   rejected: count("rows not valid; each is listed in errors with its line and reason"),
   extraColumns: z.array(z.string()).meta({ description: "columns of the file that plantlink ignored" }),
@@ -64,6 +68,7 @@ export interface UploadCounts {
   inserted: number;
   duplicates: number;
   conflicts: number;
+  setAside: number;
   rejected: number;
   errorsTotal: number;
   committedLine: number;
@@ -76,6 +81,7 @@ export const zeroCounts = (): UploadCounts => ({
   inserted: 0,
   duplicates: 0,
   conflicts: 0,
+  setAside: 0,
   rejected: 0,
   errorsTotal: 0,
   committedLine: 0,

@@ -12,7 +12,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createRoute, z } from "@hono/zod-openapi";
 import { PROBLEM_CONTENT_TYPE, problemSchema } from "@plantlink/shared";
 import type { Context, MiddlewareHandler } from "hono";
-import { type AppEnv, type Parts, principalOf } from "../http/context.ts";
+import { type AppEnv, type Parts, principalOf, sentinelsOf } from "../http/context.ts";
 import {
   NotFoundError,
   PayloadTooLargeError,
@@ -200,6 +200,7 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
               sql: parts.sql,
               uploads,
               validation: parts.validation,
+              sentinels: sentinelsOf(parts),
               log,
               onBatch: (counts, seconds) => parts.metrics.recordIngest("backfill", counts, seconds),
             },

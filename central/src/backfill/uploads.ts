@@ -28,6 +28,7 @@ export interface StoredCounts {
   inserted: number;
   duplicates: number;
   conflicts: number;
+  setAside: number;
 }
 
 export interface UploadStore {
@@ -55,6 +56,7 @@ interface UploadRow {
   inserted: number;
   duplicates: number;
   conflicts: number;
+  setAside: number;
   rejected: number;
   extraColumns: string[];
   errors?: UploadLineError[];
@@ -69,7 +71,8 @@ interface UploadRow {
 // Counters are bigint in the table; float8 reads them as JS numbers, exact far beyond any file size.
 const SUMMARY_COLUMNS = `upload_id as "uploadId", file_name as "fileName", token_id::text as "tokenId", status,
   bytes::float8 as bytes, rows::float8 as rows, inserted::float8 as inserted,
-  duplicates::float8 as duplicates, conflicts::float8 as conflicts, rejected::float8 as rejected,
+  duplicates::float8 as duplicates, conflicts::float8 as conflicts,
+  set_aside::float8 as "setAside", rejected::float8 as rejected,
   extra_columns as "extraColumns", errors_total::float8 as "errorsTotal",
   committed_line::float8 as "committedLine", committed_bytes::float8 as "committedBytes", detail,
   started_at as "startedAt", finished_at as "finishedAt"`;
@@ -84,6 +87,7 @@ function toSummary(row: UploadRow): UploadSummary {
     inserted: row.inserted,
     duplicates: row.duplicates,
     conflicts: row.conflicts,
+    setAside: row.setAside,
     rejected: row.rejected,
     extraColumns: row.extraColumns,
     errorsTotal: row.errorsTotal,
@@ -118,7 +122,7 @@ export function createUploadStore(sql: Sql): UploadStore {
     async count(tx, uploadId, stored) {
       await tx`
         update uploads set inserted = inserted + ${stored.inserted}, duplicates = duplicates + ${stored.duplicates},
-          conflicts = conflicts + ${stored.conflicts}
+          conflicts = conflicts + ${stored.conflicts}, set_aside = set_aside + ${stored.setAside}
         where upload_id = ${uploadId}`;
     },
 

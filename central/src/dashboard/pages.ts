@@ -45,6 +45,8 @@ function overview(w: WindowId): Html {
     <div id="status-bar" class="status-bar" role="group" aria-label="Sensors by status; choose one to filter the table"></div>
     <h3 class="attention-head">Needs attention</h3>
     <ul id="attention" class="attention"><li class="muted">Loading…</li></ul>
+    <h3 class="attention-head">Error readings set aside</h3>
+    <ul id="set-aside" class="attention"><li class="muted">Loading…</li></ul>
   </section>
   <section class="panel" aria-labelledby="h-dist">
     <h2 id="h-dist">Distribution of sensor averages</h2>
@@ -97,13 +99,18 @@ const limitsForm = html`<details class="limits-edit">
             ["target", "Target"],
             ["warningHigh", "Warning above"],
             ["criticalHigh", "Critical above"],
+            ["validMin", "Valid from"],
+            ["validMax", "Valid to"],
           ] as const
         ).map(
           ([name, label]) =>
             html`<label>${label} <input name="${name}" type="number" step="0.01" inputmode="decimal"></label>`,
         )}
+        <label>Error values <input name="sentinels" type="text" inputmode="decimal" placeholder="e.g. -1, 999.99" autocomplete="off"></label>
         <button type="submit" class="primary">Save limits</button>
-        <p class="muted">Leave a field empty for no limit. Changes are recorded with your token's name.</p>
+        <p class="muted">Leave a field empty for no limit. Readings equal to an error value (comma-separated;
+          -9999 always is one unless the server is configured otherwise) or outside the valid range are set
+          aside, not averaged. Changes are recorded with your token's name.</p>
         <p id="limits-message" role="status"></p>
       </form>
     </details>`;
@@ -117,6 +124,7 @@ function sensor(id: string, w: WindowId, canEditLimits: boolean): Html {
 </div>
 <p class="range" id="range" aria-live="polite">Loading…</p>
 <p class="reason" id="status-reason"></p>
+<p class="reason set-aside" id="set-aside" hidden></p>
 <p class="error" id="error" role="alert" hidden></p>
 <section class="figures" aria-label="Window figures">
   ${figure("fig-average", "Average")}

@@ -113,6 +113,36 @@ export const conflicts = pgTable(
   (t) => [primaryKey({ name: "conflicts_pkey", columns: [t.equipmentId, t.ts, t.id] })],
 );
 
+/**
+ * Readings set aside instead of stored: an error code (sentinel) or a value outside the sensor's valid
+ * range (central/src/ingest/screen.ts). Kept with their identity, so a repeat is a duplicate and another
+ * value for the identity a conflict, exactly as for stored readings; never in the rollups or averages.
+ */
+export const setAside = pgTable(
+  "set_aside",
+  {
+    equipmentId: text("equipment_id").notNull(),
+    ts: instant("ts").notNull(),
+    valueCenti: centi("value_centi").notNull(),
+    source: text("source").notNull(),
+    reason: text("reason").$type<SetAsideReason>().notNull(),
+    receivedAt: instant("received_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "set_aside_pkey", columns: [t.equipmentId, t.ts] })],
+);
+
+export const setAsideReasons = ["sentinel", "below_valid_min", "above_valid_max"] as const;
+export type SetAsideReason = (typeof setAsideReasons)[number];
+
+/** Per sensor, how many readings were set aside and the latest: GET /v1/equipment without counting. */
+export const setAsideSummary = pgTable("set_aside_summary", {
+  equipmentId: text("equipment_id").primaryKey(),
+  count: bigint("count", { mode: "number" }).notNull(),
+  lastTs: instant("last_ts").notNull(),
+  lastCenti: centi("last_centi").notNull(),
+  lastReason: text("last_reason").$type<SetAsideReason>().notNull(),
+});
+
 /** What each sensor has reported: served by GET /v1/equipment without scanning readings. */
 export const equipment = pgTable("equipment", {
   equipmentId: text("equipment_id").primaryKey(),
@@ -135,6 +165,13 @@ export const equipmentLimits = pgTable("equipment_limits", {
   criticalLowCenti: centi("critical_low_centi"),
   criticalHighCenti: centi("critical_high_centi"),
   targetCenti: centi("target_centi"),
+  /**
+   * Values this sensor sends to mean "no measurement" (its error codes), and the range outside which a
+   * value cannot be a measurement; readings matching either are set aside (central/src/ingest/screen.ts).
+   */
+  sentinelsCenti: bigint("sentinels_centi", { mode: "number" }).array().notNull().default(sql`'{}'`),
+  validMinCenti: centi("valid_min_centi"),
+  validMaxCenti: centi("valid_max_centi"),
   updatedAt: instant("updated_at").notNull().defaultNow(),
   /** The name of the token that made the last change. */
   updatedBy: text("updated_by").notNull(),
@@ -243,6 +280,7 @@ export const uploads = pgTable(
     inserted: bigint("inserted", { mode: "number" }).notNull().default(0),
     duplicates: bigint("duplicates", { mode: "number" }).notNull().default(0),
     conflicts: bigint("conflicts", { mode: "number" }).notNull().default(0),
+    setAside: bigint("set_aside", { mode: "number" }).notNull().default(0),
     rejected: bigint("rejected", { mode: "number" }).notNull().default(0),
     extraColumns: jsonb("extra_columns").$type<string[]>().notNull().default([]),
     errors: jsonb("errors").$type<UploadError[]>().notNull().default([]),

@@ -1,6 +1,7 @@
 /**
  * Every known sensor: its first and last reading, last value, how many readings it has, who last sent
- * one (an edge, a direct client, or a backfill upload), and its window figures and status — the
+ * one (an edge, a direct client, or a backfill upload), how many of its readings were set aside as not
+ * measurements and the latest of them, and its window figures and status — the
  * dashboard's overview table in one request (two statements side by side). Sensors silent for the
  * whole window are listed too (status `silent`), which the averages answer, being about readings in
  * the window, leaves out.
@@ -16,6 +17,7 @@ import {
 } from "../averages/averages.ts";
 import { WINDOWS, type WindowBounds, type WindowName, windowBounds } from "../averages/windows.ts";
 import type { Sql } from "../db/connect.ts";
+import type { SetAsideReason } from "../db/schema.ts";
 import { type Baseline, type Status, type StatusThresholds, sensorStatus } from "./status.ts";
 
 export type SourceKind = "edge" | "direct" | "backfill";
@@ -32,6 +34,8 @@ export interface EquipmentEntry {
   window: { average: number; count: number; min: number; max: number; first: number; last: number } | null;
   status: Status;
   statusReason: string;
+  /** Readings set aside (error values, out of the valid range), ever; null when none. */
+  setAside: { count: number; lastValue: number; lastTimestamp: number; lastReason: SetAsideReason } | null;
 }
 
 interface Row extends LimitColumns {
@@ -49,6 +53,10 @@ interface Row extends LimitColumns {
   first_ms: string | null;
   last_ms: string | null;
   average: string | null;
+  set_aside_count: string | null;
+  set_aside_ts: Date | null;
+  set_aside_centi: string | null;
+  set_aside_reason: SetAsideReason | null;
 }
 
 export async function listEquipment(
@@ -65,10 +73,13 @@ export async function listEquipment(
       case when e.last_source = 'direct' then 'direct'
         when exists (select from edges where edge_id = e.last_source) then 'edge'
         else 'backfill' end as source_kind,
-      ${figureColumns(sql)}
+      ${figureColumns(sql)},
+      a.count as set_aside_count, a.last_ts as set_aside_ts, a.last_centi as set_aside_centi,
+      a.last_reason as set_aside_reason
     from equipment e
     left join w using (equipment_id)
     left join equipment_limits l using (equipment_id)
+    left join set_aside_summary a using (equipment_id)
     where starts_with(e.equipment_id, ${prefix})
     order by e.equipment_id`;
   const [rows, base] = await Promise.all([statement, baselines(sql, baselineDays(bounds), undefined)]);
@@ -119,5 +130,14 @@ function toEntry(
           },
     status: verdict.status,
     statusReason: verdict.reason,
+    setAside:
+      row.set_aside_count === null
+        ? null
+        : {
+            count: Number(row.set_aside_count),
+            lastValue: centiToNumber(Number(row.set_aside_centi)),
+            lastTimestamp: (row.set_aside_ts as Date).getTime(),
+            lastReason: row.set_aside_reason as SetAsideReason,
+          },
   };
 }

@@ -11,6 +11,7 @@ import {
   LimitsOrderError,
   limitsToValues,
   readLimits,
+  type SensorLimits,
   type StoredLimits,
   writeLimits,
 } from "./limits.ts";
@@ -27,6 +28,16 @@ const limitValue = z
   .nullable()
   .default(null);
 
+const sentinelValue = z.number({ error: "expected a number" }).superRefine((value, ctx) => {
+  const centi = numberToCenti(value);
+  if (!centi.ok) ctx.addIssue({ code: "custom", message: centi.reason });
+});
+
+/** More would be a list of values rather than error codes; ten covers every sensor seen. */
+const MAX_SENTINELS = 10;
+
+const BODY_FIELDS = [...LIMIT_FIELDS, "sentinels", "validMin", "validMax"];
+
 const limitsBodySchema = z
   .strictObject(
     {
@@ -35,11 +46,26 @@ const limitsBodySchema = z
       criticalLow: limitValue,
       criticalHigh: limitValue,
       target: limitValue,
+      sentinels: z
+        .array(sentinelValue, { error: "expected an array of numbers" })
+        .max(MAX_SENTINELS, { error: `at most ${MAX_SENTINELS} error values` })
+        .default([])
+        .meta({
+          description:
+            "The sensor's own error values, on top of PLANTLINK_SENTINEL_VALUES (default -9999): readings " +
+            "with them are set aside, not averaged.",
+        }),
+      validMin: limitValue.meta({
+        description: "The lowest value the sensor can measure; readings below it are set aside.",
+      }),
+      validMax: limitValue.meta({
+        description: "The highest value the sensor can measure; readings above it are set aside.",
+      }),
     },
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `unknown field; the fields are ${LIMIT_FIELDS.join(", ")}`
+          ? `unknown field; the fields are ${BODY_FIELDS.join(", ")}`
           : undefined,
     },
   )
@@ -47,7 +73,8 @@ const limitsBodySchema = z
     id: "LimitsInput",
     description:
       "The sensor's new limits, replacing the old ones; a field left out or null is no limit. They must " +
-      "nest: criticalLow ≤ warningLow ≤ warningHigh ≤ criticalHigh.",
+      "nest: criticalLow ≤ warningLow ≤ warningHigh ≤ criticalHigh, and validMin ≤ validMax. Readings " +
+      "equal to one of `sentinels` or outside validMin..validMax are set aside as not measurements.",
   });
 
 /** A limit the body schema has already accepted, in hundredths. */
@@ -102,7 +129,9 @@ const putLimits = defineRoute({
     tags: ["equipment"],
     summary: "Set a sensor's limits (admin); the change is audited with who and when",
     description:
-      "Replaces all five fields. Allowed before the sensor's first reading, so limits can be set up ahead.",
+      "Replaces all the fields (bounds, target, sentinels, valid range). Allowed before the sensor's first " +
+      "reading, so limits can be set up ahead. Sentinels and the valid range apply to readings arriving " +
+      "from then on; readings already stored stay.",
     request: {
       params: equipmentIdPath,
       body: { required: true, content: { "application/json": { schema: limitsBodySchema } } },
@@ -112,11 +141,17 @@ const putLimits = defineRoute({
   handler: (parts) => async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const limits = {} as LimitsCenti;
+    const bounds = {} as LimitsCenti;
     for (const field of LIMIT_FIELDS) {
       const value = body[field];
-      limits[field] = value === null ? null : validatedCenti(value);
+      bounds[field] = value === null ? null : validatedCenti(value);
     }
+    const limits: SensorLimits = {
+      ...bounds,
+      sentinels: [...new Set(body.sentinels.map(validatedCenti))],
+      validMin: body.validMin === null ? null : validatedCenti(body.validMin),
+      validMax: body.validMax === null ? null : validatedCenti(body.validMax),
+    };
     const principal = principalOf(c);
     try {
       const stored = await writeLimits(parts.sql, id, limits, {
@@ -126,7 +161,7 @@ const putLimits = defineRoute({
       return c.json(toJson(stored), 200);
     } catch (error) {
       if (error instanceof LimitsOrderError) {
-        throw new ValidationError(`the limits do not nest: ${error.message}`, [
+        throw new ValidationError(`the limits are out of order: ${error.message}`, [
           { field: "body", reason: error.message },
         ]);
       }

@@ -114,6 +114,12 @@ const listRoute = defineRoute({
           first: formatTimestamp(e.window.first),
           last: formatTimestamp(e.window.last),
         },
+        setAside: e.setAside && {
+          count: e.setAside.count,
+          lastValue: e.setAside.lastValue,
+          lastTimestamp: formatTimestamp(e.setAside.lastTimestamp),
+          lastReason: e.setAside.lastReason,
+        },
       })),
     };
     return cached(c, body, query.window);

@@ -1,6 +1,7 @@
 /** The answers of the equipment routes, as zod schemas: they document the OpenAPI and type the handlers. */
 import { z } from "@hono/zod-openapi";
 import { windowQuery } from "../averages/params.ts";
+import { setAsideReasons } from "../db/schema.ts";
 import { statusSchema } from "./status.ts";
 
 const instant = z.string().meta({ example: "2026-02-15T06:29:58.123Z" });
@@ -29,6 +30,19 @@ export const equipmentEntrySchema = z
       .meta({ description: "the window's figures, as /v1/averages gives them; null without readings in it" }),
     status: statusSchema,
     statusReason: z.string(),
+    setAside: z
+      .object({
+        count: z.number().int(),
+        lastValue: z.number(),
+        lastTimestamp: instant.meta({ description: "the latest set-aside reading's own timestamp" }),
+        lastReason: z.enum(setAsideReasons),
+      })
+      .nullable()
+      .meta({
+        description:
+          "readings of this sensor set aside as not measurements, ever (a sentinel error value such as " +
+          "-9999, or outside its valid range), and the latest; null when none",
+      }),
   })
   .meta({ id: "EquipmentEntry" });
 
@@ -105,6 +119,11 @@ export const limitsSchema = z
     criticalLow: limitValue,
     criticalHigh: limitValue,
     target: limitValue,
+    sentinels: z.array(z.number()).meta({
+      description: "the sensor's own error values, set aside like PLANTLINK_SENTINEL_VALUES",
+    }),
+    validMin: limitValue.meta({ description: "readings below it are set aside; null: no bound" }),
+    validMax: limitValue.meta({ description: "readings above it are set aside; null: no bound" }),
   })
   .meta({ id: "Limits" });
 

@@ -10,6 +10,7 @@ import type { Sql } from "postgres";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
 import type { Sessions } from "../dashboard/session.ts";
 import type { StatusThresholds } from "../equipment/status.ts";
+import { DEFAULT_SENTINELS_CENTI } from "../ingest/screen.ts";
 import type { CentralMetrics } from "../status/metrics.ts";
 import { UnauthorizedError } from "./problem.ts";
 
@@ -54,6 +55,16 @@ export interface Parts {
   sessions?: Sessions | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
+  /**
+   * Values (hundredths) that mean "no measurement" for every sensor (PLANTLINK_SENTINEL_VALUES);
+   * readings with them are set aside (ingest/screen.ts). Absent: the default, -9999.
+   */
+  sentinels?: readonly number[] | undefined;
+}
+
+/** The global sentinels in force: the configured ones, or the default. */
+export function sentinelsOf(parts: Parts): readonly number[] {
+  return parts.sentinels ?? DEFAULT_SENTINELS_CENTI;
 }
 
 /** The caller of an authenticated route. Throws rather than returning undefined: a route that reads it

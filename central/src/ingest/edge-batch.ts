@@ -5,7 +5,8 @@
  */
 import type { IngestAnswer, Reading, Rejection } from "@plantlink/shared";
 import type { Sql } from "../db/connect.ts";
-import { ingestInTransaction } from "./ingest.ts";
+import { DEFAULT_SENTINELS_CENTI } from "./screen.ts";
+import { ingestScreened } from "./set-aside.ts";
 
 export interface EdgeBatchMeta {
   /** Items in the batch as it arrived, valid or not. */
@@ -16,6 +17,8 @@ export interface EdgeBatchMeta {
   /** What the edge reported about itself with the batch. */
   backlog?: number | undefined;
   oldestUnsyncedMs?: number | undefined;
+  /** The global sentinel values, in hundredths (ingest/screen.ts); absent: the default, -9999. */
+  sentinels?: readonly number[] | undefined;
 }
 
 export interface EdgeBatchResult {
@@ -49,7 +52,7 @@ export async function ingestEdgeBatch(
       return { answer: stored.answer, replayed: true };
     }
 
-    const result = await ingestInTransaction(tx, readings, edgeId);
+    const result = await ingestScreened(tx, readings, edgeId, meta.sentinels ?? DEFAULT_SENTINELS_CENTI);
     const answer: IngestAnswer = {
       received: meta.received,
       ...result,

@@ -13,6 +13,8 @@ export interface IngestCounts {
   inserted: number;
   duplicates: number;
   conflicts: number;
+  /** Not measurements (a sentinel, or out of the sensor's valid range): kept apart from the averages. */
+  setAside?: number | undefined;
   rejected: number;
 }
 
@@ -31,7 +33,7 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
 
   const readings = new Counter({
     name: "plantlink_central_readings_total",
-    help: "Readings handled, by source and outcome (inserted, duplicate, conflict, rejected)",
+    help: "Readings handled, by source and outcome (inserted, duplicate, conflict, set_aside, rejected)",
     labelNames: ["source", "outcome"] as const,
     registers: [registry],
   });
@@ -44,7 +46,7 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
   });
   // Every label combination exists from the start, so a rate() over it never sees a missing series.
   for (const source of ["edge", "direct", "backfill"] as const) {
-    for (const outcome of ["inserted", "duplicate", "conflict", "rejected"])
+    for (const outcome of ["inserted", "duplicate", "conflict", "set_aside", "rejected"])
       readings.inc({ source, outcome }, 0);
   }
 
@@ -80,6 +82,7 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
       readings.inc({ source, outcome: "inserted" }, counts.inserted);
       readings.inc({ source, outcome: "duplicate" }, counts.duplicates);
       readings.inc({ source, outcome: "conflict" }, counts.conflicts);
+      readings.inc({ source, outcome: "set_aside" }, counts.setAside ?? 0);
       readings.inc({ source, outcome: "rejected" }, counts.rejected);
       latency.observe({ source }, seconds);
     },

@@ -42,7 +42,7 @@ describe("pnpm central backfill", () => {
     const status = await backfillCommand([file, "--url", central.url, "--token", token], io);
     expect(status).toBe(0);
     expect(out()).toMatch(/^upload bf_\S+ \(good\.csv\): complete, [\d,]+ bytes\n/);
-    expect(out()).toContain("rows 301: inserted 300, duplicates 0, conflicts 0, rejected 1");
+    expect(out()).toContain("rows 301: inserted 300, duplicates 0, conflicts 0, set aside 0, rejected 1");
     expect(out()).toContain("columns ignored: note");
     expect(out()).toMatch(/line 302: timestamp "yesterday" is not an RFC 3339 date-time/);
   });

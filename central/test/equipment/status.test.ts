@@ -88,6 +88,9 @@ describe("sensor status", () => {
       criticalLow: null,
       criticalHigh: 64.99,
       target: null,
+      sentinels: [],
+      validMin: null,
+      validMax: null,
     });
     expect(body.updatedBy).toBe("test admin");
     const history = body.history as {
@@ -103,6 +106,9 @@ describe("sensor status", () => {
       criticalLow: null,
       criticalHigh: null,
       target: null,
+      sentinels: [],
+      validMin: null,
+      validMax: null,
     });
     expect(
       history.every((h) => h.by === "test admin" && Math.abs(Date.parse(h.at) - Date.now()) < 60_000),

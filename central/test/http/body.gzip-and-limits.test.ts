@@ -46,7 +46,13 @@ describe("gzip request bodies", () => {
       body: gzipSync(JSON.stringify([reading("GZ-direct", 1.5)])),
     });
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: 1, inserted: 1, duplicates: 0, conflicts: 0 });
+    expect(await response.json()).toEqual({
+      accepted: 1,
+      inserted: 1,
+      duplicates: 0,
+      conflicts: 0,
+      setAside: 0,
+    });
   });
 });
 

@@ -22,14 +22,26 @@ describe("POST /v1/readings", () => {
   it("stores one reading and answers 202 with the counts", async () => {
     const response = await send(reading("ONE", 78.425));
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: 1, inserted: 1, duplicates: 0, conflicts: 0 });
+    expect(await response.json()).toEqual({
+      accepted: 1,
+      inserted: 1,
+      duplicates: 0,
+      conflicts: 0,
+      setAside: 0,
+    });
     expect(await stored("ONE")).toEqual([7843]);
   });
 
   it("counts duplicates and conflicts and keeps the first value", async () => {
     expect((await send([reading("DUP", 1, 5), reading("DUP", 2, 6)])).status).toBe(202);
     const response = await send([reading("DUP", 1, 5), reading("DUP", 9, 6), reading("DUP", 3, 7)]);
-    expect(await response.json()).toEqual({ accepted: 3, inserted: 1, duplicates: 1, conflicts: 1 });
+    expect(await response.json()).toEqual({
+      accepted: 3,
+      inserted: 1,
+      duplicates: 1,
+      conflicts: 1,
+      setAside: 0,
+    });
     expect(await stored("DUP")).toEqual([300, 200, 100]);
   });
 

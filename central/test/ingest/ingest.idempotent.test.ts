@@ -40,6 +40,7 @@ describe("edge batches", () => {
       inserted: 190,
       duplicates: 10,
       conflicts: 0,
+      setAside: 0,
       rejected: 1,
       errors: [{ index: 200, field: "timestamp", reason: "timestamp has no UTC offset" }],
     });

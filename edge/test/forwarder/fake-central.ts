@@ -62,6 +62,7 @@ export async function startFakeCentral(): Promise<FakeCentral> {
       inserted,
       duplicates,
       conflicts: 0,
+      setAside: 0,
       rejected: 0,
       errors: [],
     };

@@ -119,3 +119,16 @@ export function showError(error) {
   box.hidden = false;
   box.textContent = error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * What a sensor's set-aside readings say about it, in words: "12 error readings (-9999) set aside" or
+ * "3 readings outside its valid range set aside (latest 150.2)".
+ * @param {{ count: number, lastValue: number, lastReason: string }} setAside
+ */
+export function fmtSetAside(setAside) {
+  const n = fmtCount(setAside.count);
+  const plural = setAside.count === 1 ? "" : "s";
+  return setAside.lastReason === "sentinel"
+    ? `${n} error reading${plural} (${fmtValue(setAside.lastValue)}) set aside`
+    : `${n} reading${plural} outside its valid range set aside (latest ${fmtValue(setAside.lastValue)})`;
+}

@@ -11,6 +11,7 @@ import {
   compareText,
   el,
   fmtCount,
+  fmtSetAside,
   fmtTime,
   STATUS_LABELS,
   STATUS_ORDER,
@@ -197,6 +198,38 @@ function nothingOffText(/** @type {SensorRow[]} */ rows) {
   return unknown > 0 ? `${judged}; ${fmtCount(unknown)} unknown (no baseline yet).` : `${judged}.`;
 }
 
+/**
+ * Sensors reporting faults in-band (error values, impossible values): those readings are kept out of
+ * the figures, so without this list the sensor would simply look quieter.
+ * @param {EquipmentEntry[]} entries
+ */
+function renderSetAside(entries) {
+  const faulty = entries
+    .filter((e) => e.setAside !== null)
+    .sort(
+      (a, b) =>
+        (b.setAside?.count ?? 0) - (a.setAside?.count ?? 0) || compareText(a.equipmentId, b.equipmentId),
+    );
+  const href = (/** @type {string} */ id) =>
+    `/sensors/${encodeURIComponent(id)}${window_ === "24h" ? "" : `?window=${window_}`}`;
+  const items = faulty
+    .slice(0, ATTENTION_SHOWN)
+    .map((e) =>
+      el("li", {}, [
+        el("a", { href: href(e.equipmentId), text: e.equipmentId }),
+        ` ${e.setAside ? fmtSetAside(e.setAside) : ""}, latest ${fmtTime(e.setAside?.lastTimestamp)}`,
+      ]),
+    );
+  if (faulty.length > ATTENTION_SHOWN) {
+    items.push(
+      el("li", { class: "muted", text: `and ${fmtCount(faulty.length - ATTENTION_SHOWN)} more sensors` }),
+    );
+  }
+  if (items.length === 0)
+    items.push(el("li", { class: "muted", text: "None: no sensor sent an error value." }));
+  byId("set-aside").replaceChildren(...items);
+}
+
 async function load() {
   const [equipment, edges] = await Promise.all([
     getJson("/v1/equipment", { window: window_ }).then((e) => /** @type {EquipmentAnswer} */ (e)),
@@ -225,6 +258,7 @@ async function load() {
   siteSelect.append(...sites.map((s) => el("option", { value: s, text: s })));
   renderStatusBar(counts);
   renderAttention(rows);
+  renderSetAside(equipment.equipment);
   drawHistogram(
     byId("histogram"),
     reporting.map((r) => r.average ?? 0),

@@ -4,7 +4,17 @@
  * baseline, where readings are missing, and recent conflicting re-sends.
  */
 import { getJson, getJsonOrNone, sendJson } from "./api.js";
-import { byId, el, fmtCount, fmtDuration, fmtTime, fmtValue, showError, statusBadge } from "./format.js";
+import {
+  byId,
+  el,
+  fmtCount,
+  fmtDuration,
+  fmtSetAside,
+  fmtTime,
+  fmtValue,
+  showError,
+  statusBadge,
+} from "./format.js";
 import { COLORS, chartColumns, drawSeries } from "./series-chart.js";
 
 /** @typedef {import("./api-types.d.ts").AveragesAnswer} AveragesAnswer */
@@ -77,6 +87,11 @@ async function load() {
   const status = figures?.status ?? item?.status;
   byId("status").replaceChildren(statusBadge(status));
   byId("status-reason").textContent = figures?.statusReason ?? item?.statusReason ?? "";
+  const setAside = byId("set-aside");
+  setAside.hidden = !item?.setAside;
+  setAside.textContent = item?.setAside
+    ? `${fmtSetAside(item.setAside)}, the latest at ${fmtTime(item.setAside.lastTimestamp)}: the sensor is reporting faults. They are kept apart and not in these figures or the chart.`
+    : "";
   byId("fig-average").textContent = fmtValue(figures?.average);
   byId("fig-min").textContent = fmtValue(figures?.min);
   byId("fig-max").textContent = fmtValue(figures?.max);
@@ -151,6 +166,7 @@ async function load() {
     ["Last value", fmtValue(item?.lastValue)],
     ["Last sent by", item ? `${item.lastSource} (${item.lastSourceKind})` : "–"],
     ["Readings stored", fmtCount(item?.readingCount)],
+    ["Set aside (not measurements)", item?.setAside ? fmtSetAside(item.setAside) : "none"],
   ]);
 
   const recent = conflicts?.conflicts ?? [];
@@ -178,6 +194,8 @@ const LIMIT_FIELDS = /** @type {const} */ ([
   "criticalLow",
   "criticalHigh",
   "target",
+  "validMin",
+  "validMax",
 ]);
 
 /** @param {LimitsAnswer["limits"] | undefined} limits */
@@ -189,18 +207,28 @@ function fillLimitsForm(limits) {
     const value = limits?.[field];
     if (input) input.value = value === null || value === undefined ? "" : String(value);
   }
+  // PUT replaces every field: the sensor's error values go back with the rest, or saving would clear them.
+  const sentinels = /** @type {HTMLInputElement | null} */ (form.elements.namedItem("sentinels"));
+  if (sentinels) sentinels.value = (limits?.sentinels ?? []).join(", ");
 }
 
 document.getElementById("limits-form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = /** @type {HTMLFormElement} */ (event.currentTarget);
   const message = byId("limits-message");
-  /** @type {Record<string, number | null>} */
+  /** @type {Record<string, number | null | number[]>} */
   const body = {};
   for (const field of LIMIT_FIELDS) {
     const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(field));
     body[field] = input.value.trim() === "" ? null : Number(input.value);
   }
+  const sentinels = /** @type {HTMLInputElement} */ (form.elements.namedItem("sentinels"));
+  // A typo stays a typo (NaN is sent as null and refused with a reason) rather than being dropped.
+  body.sentinels = sentinels.value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map(Number);
   message.className = "";
   message.textContent = "Saving…";
   try {

@@ -6,7 +6,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { edgeBatchSchema, ingestAnswerSchema, parseReadings } from "@plantlink/shared";
 import { ingestEdgeBatch } from "../../ingest/edge-batch.ts";
-import { principalOf } from "../context.ts";
+import { principalOf, sentinelsOf } from "../context.ts";
 import { ForbiddenError } from "../problem.ts";
 import { defineRoute, type RouteModule } from "../route.ts";
 
@@ -57,6 +57,7 @@ const postBatch = defineRoute({
       errors: rejections,
       backlog: batch.backlog,
       oldestUnsyncedMs: batch.oldestUnsyncedMs,
+      sentinels: sentinelsOf(parts),
     });
     // A replayed answer was counted the first time.
     if (!replayed) parts.metrics.recordIngest("edge", answer, (performance.now() - started) / 1000);
@@ -68,6 +69,7 @@ const postBatch = defineRoute({
       inserted: answer.inserted,
       duplicates: answer.duplicates,
       conflicts: answer.conflicts,
+      setAside: answer.setAside,
       rejected: answer.rejected,
     });
     return c.json(answer, 200);

@@ -4,7 +4,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseReadings } from "@plantlink/shared";
-import { ingest } from "../../ingest/ingest.ts";
+import { ingestScreened } from "../../ingest/set-aside.ts";
+import { sentinelsOf } from "../context.ts";
 import { ValidationError } from "../problem.ts";
 import { defineRoute, type RouteModule } from "../route.ts";
 
@@ -25,6 +26,14 @@ const readingsAnswerSchema = z
     conflicts: z.number().int().meta({
       description: "same identity, different value: the stored value stays, the conflict is recorded",
     }),
+    setAside: z
+      .number()
+      .int()
+      .meta({
+        description:
+          "readings that are not measurements (a sentinel error value such as -9999, or outside the " +
+          "sensor's valid range): kept apart, never averaged",
+      }),
   })
   .meta({ id: "ReadingsAnswer" });
 
@@ -56,7 +65,7 @@ const postReadings = defineRoute({
       const refused = Array.isArray(body) ? body.length : 1;
       parts.metrics.recordIngest(
         "direct",
-        { inserted: 0, duplicates: 0, conflicts: 0, rejected: refused },
+        { inserted: 0, duplicates: 0, conflicts: 0, setAside: 0, rejected: refused },
         (performance.now() - started) / 1000,
       );
       throw new ValidationError(
@@ -64,7 +73,8 @@ const postReadings = defineRoute({
         rejections,
       );
     }
-    const result = await ingest(parts.sql, readings, "direct");
+    const sentinels = sentinelsOf(parts);
+    const result = await parts.sql.begin((tx) => ingestScreened(tx, readings, "direct", sentinels));
     parts.metrics.recordIngest("direct", { ...result, rejected: 0 }, (performance.now() - started) / 1000);
     return c.json({ accepted: readings.length, ...result }, 202);
   },
