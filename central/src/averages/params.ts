@@ -25,7 +25,9 @@ export const atQuery = z
   })
   .optional()
   .openapi({
-    description: "the window's end (`now`), RFC 3339 with an offset; default: the time of the request",
+    description:
+      "the window's end (`now`), RFC 3339 with an offset, from 1970-01-01T00:00:00Z to before " +
+      "2200-01-01T00:00:00Z; default: the time of the request",
     example: "2026-02-15T06:30:00Z",
   });
 
