@@ -28,7 +28,7 @@ function parseOffset(text: string): { ok: true; minutes: number } | { ok: false;
   }
   const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
   if (!m) {
-    return { ok: false, reason: `timestamp offset "${text}" is not Z or ±hh:mm` };
+    return { ok: false, reason: `timestamp offset ${quote(text)} is not Z or ±hh:mm` };
   }
   const hours = Number(m[2]);
   const minutes = Number(m[3]);
@@ -139,11 +139,11 @@ function daysFromCivil(year: number, month: number, day: number): number {
 function parseWithReasons(text: string): TimestampResult {
   const m = SHAPE.exec(text);
   if (!m?.groups) {
-    return fail(`timestamp "${clip(text)}" is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);
+    return fail(`timestamp ${quote(text)} is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);
   }
   const g = m.groups as Record<string, string | undefined>;
   if (g.sep !== "T" && g.sep !== "t") {
-    return fail(`timestamp must separate date and time with "T", found "${g.sep}"`);
+    return fail(`timestamp must separate date and time with "T", found ${quote(g.sep ?? "")}`);
   }
   const year = Number(g.year);
   const month = Number(g.month);
@@ -175,7 +175,7 @@ function parseWithReasons(text: string): TimestampResult {
   date.setUTCHours(hour, minute, second, ms);
   const instant = date.getTime() - offset.minutes * 60_000;
   const outside = instantRangeProblem(instant);
-  if (outside !== undefined) return fail(`timestamp "${clip(text)}" ${outside}`);
+  if (outside !== undefined) return fail(`timestamp ${quote(text)} ${outside}`);
   return { ok: true, ms: instant };
 }
 
@@ -235,6 +235,10 @@ export function formatTimestamp(ms: number): string {
   return `${prefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`;
 }
 
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+/**
+ * The text as a JSON string, clipped: a reason is stored (an edge batch's answer, an upload report, both
+ * jsonb) and shown, so a NUL or an unpaired surrogate in it must be an escape, never the raw character.
+ */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
