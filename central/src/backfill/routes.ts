@@ -175,7 +175,10 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
         },
         content: { "application/json": { schema: uploadReportSchema } },
       },
-      400: problem("the header lacks a column, or the file stopped early (`report` says what was stored)"),
+      400: problem(
+        "the header lacks a column, the file stopped early (`report` says what was stored), or the " +
+          "file name holds a NUL character",
+      ),
       413: problem("the file is larger than the backfill limit (`report` says what was stored)"),
       415: problem("the body is not CSV text (a workbook, UTF-16, another Content-Type)"),
     },
@@ -280,6 +283,7 @@ const getBackfill = defineRoute({
     request: { params: z.object({ uploadId: storedTextQuery("uploadId").max(100) }) },
     responses: {
       200: { description: "the report", content: { "application/json": { schema: uploadReportSchema } } },
+      400: problem("the upload id holds a NUL character"),
       404: problem("no such upload (or it is another vendor's)"),
     },
   }),
