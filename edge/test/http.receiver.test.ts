@@ -114,4 +114,18 @@ describe("HTTP receiver", () => {
     );
     expect(metrics).toContain('plantlink_edge_readings_rejected_total{source="http",reason="too_large"} 1');
   });
+
+  // After the metrics test, whose counts these requests would change.
+  it.each([
+    ["0001-01-01T00:00:00Z", "is before 1970-01-01T00:00:00Z, the earliest plantlink accepts"],
+    ["2200-01-01T00:00:00Z", "is at or after 2200-01-01T00:00:00Z"],
+  ])("refuses a reading at %s, outside the accepted range, and stores nothing", async (timestamp, reason) => {
+    const before = storedKeys(edge).size;
+    const response = await post([wire("EQ-5", T), { equipmentId: "EQ-5", value: 1, timestamp }]);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      errors: [{ index: 1, field: "timestamp", reason: expect.stringContaining(reason) }],
+    });
+    expect(storedKeys(edge).size).toBe(before);
+  });
 });

@@ -1,5 +1,6 @@
 /** The edge → central wire format: one batch of buffered readings and central's answer to it. */
 import { z } from "zod";
+import { storedTextProblem } from "./stored-text.ts";
 
 const rejectionSchema = z
   .object({
@@ -10,14 +11,25 @@ const rejectionSchema = z
   })
   .meta({ id: "Rejection" });
 
+/** An id of 1–128 characters that central stores as it is. */
+const storedText = (field: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .superRefine((text, ctx) => {
+      const problem = storedTextProblem(field, text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+
 /**
  * Readings are typed loosely here on purpose: central validates each item with the reading rules
  * and answers per item, so one bad reading never makes the whole batch a 4xx the edge would retry.
  */
 export const edgeBatchSchema = z
   .object({
-    edgeId: z.string().min(1).max(128),
-    batchId: z.string().min(1).max(128),
+    edgeId: storedText("edgeId"),
+    batchId: storedText("batchId"),
     readings: z.array(z.unknown()).max(100_000).meta({
       description: "readings in the wire format of Reading; each is validated and answered on its own",
     }),

@@ -5,5 +5,6 @@ export * from "./equipment-id.ts";
 export * from "./problem.ts";
 export * from "./reading.ts";
 export * from "./reading-validator.ts";
+export * from "./stored-text.ts";
 export * from "./timestamp.ts";
 export * from "./value.ts";

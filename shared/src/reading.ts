@@ -83,7 +83,9 @@ export const readingWireSchema = z
       example: 78.42,
     }),
     timestamp: z.string().meta({
-      description: "RFC 3339 with a UTC offset (Z or ±hh:mm); milliseconds precision",
+      description:
+        "RFC 3339 with a UTC offset (Z or ±hh:mm); milliseconds precision; from 1970-01-01T00:00:00Z " +
+        "to before 2200-01-01T00:00:00Z",
       example: "2023-02-15T01:30:00.000-05:00",
     }),
   })

@@ -28,7 +28,7 @@ function parseOffset(text: string): { ok: true; minutes: number } | { ok: false;
   }
   const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
   if (!m) {
-    return { ok: false, reason: `timestamp offset "${text}" is not Z or ±hh:mm` };
+    return { ok: false, reason: `timestamp offset ${quote(text)} is not Z or ±hh:mm` };
   }
   const hours = Number(m[2]);
   const minutes = Number(m[3]);
@@ -39,8 +39,9 @@ function parseOffset(text: string): { ok: true; minutes: number } | { ok: false;
 }
 
 /**
- * Parses an RFC 3339 date-time to epoch milliseconds. Fraction digits below the millisecond are
- * truncated (the contract's precision), so `…00.1239Z` and `…00.123Z` are the same instant.
+ * Parses an RFC 3339 date-time to epoch milliseconds, inside the accepted range below. Fraction digits
+ * below the millisecond are truncated (the contract's precision), so `…00.1239Z` and `…00.123Z` are
+ * the same instant.
  */
 export function parseTimestamp(text: string): TimestampResult {
   const ms = validInstant(text);
@@ -99,7 +100,7 @@ export function validInstant(text: string): number | undefined {
     daysFromCivil(year, month, day) * DAY_MS +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
     ms;
-  return instant < MIN_INSTANT_MS || instant > MAX_INSTANT_MS ? undefined : instant;
+  return instant < EARLIEST_INSTANT_MS || instant >= INSTANTS_END_MS ? undefined : instant;
 }
 
 const ZERO = 0x30;
@@ -138,11 +139,11 @@ function daysFromCivil(year: number, month: number, day: number): number {
 function parseWithReasons(text: string): TimestampResult {
   const m = SHAPE.exec(text);
   if (!m?.groups) {
-    return fail(`timestamp "${clip(text)}" is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);
+    return fail(`timestamp ${quote(text)} is not an RFC 3339 date-time like 2023-02-15T01:30:00.000-05:00`);
   }
   const g = m.groups as Record<string, string | undefined>;
   if (g.sep !== "T" && g.sep !== "t") {
-    return fail(`timestamp must separate date and time with "T", found "${g.sep}"`);
+    return fail(`timestamp must separate date and time with "T", found ${quote(g.sep ?? "")}`);
   }
   const year = Number(g.year);
   const month = Number(g.month);
@@ -173,18 +174,38 @@ function parseWithReasons(text: string): TimestampResult {
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
   const instant = date.getTime() - offset.minutes * 60_000;
-  if (instant < MIN_INSTANT_MS || instant > MAX_INSTANT_MS) {
-    return fail(
-      `timestamp "${clip(text)}" falls outside the years 0000-9999 once converted to UTC; check the device clock`,
-    );
-  }
+  const outside = instantRangeProblem(instant);
+  if (outside !== undefined) return fail(`timestamp ${quote(text)} ${outside}`);
   return { ok: true, ms: instant };
 }
 
 /**
- * The instants that have an RFC 3339 form in UTC. An offset can push 0000-01-01 or 9999-12-31 across
- * the year boundary, and `toISOString` would then answer "-000001-…" or "+010000-…", which no client
- * (nor this parser) reads back.
+ * The instants plantlink accepts, for readings and for every query parameter that names an instant:
+ * `EARLIEST_INSTANT_MS <= t < INSTANTS_END_MS`. A device whose clock lost its battery says 1970 or
+ * 2000 or year 0001; PostgreSQL has no year 0 and JavaScript dates stop at ±275,760 years, so a wider
+ * range only lets wrong clocks in and breaks every answer that later formats such an instant.
+ */
+export const EARLIEST_INSTANT_MS = 0;
+/** The first instant past the accepted range (exclusive). */
+export const INSTANTS_END_MS = 7_258_118_400_000;
+export const EARLIEST_INSTANT = "1970-01-01T00:00:00Z";
+export const INSTANTS_END = "2200-01-01T00:00:00Z";
+
+/**
+ * Why `ms` is outside the accepted range, worded to follow the thing it describes (`timestamp "…"`,
+ * `at`), or undefined when it is inside.
+ */
+export function instantRangeProblem(ms: number): string | undefined {
+  if (ms < EARLIEST_INSTANT_MS) return `is before ${EARLIEST_INSTANT}, the earliest plantlink accepts`;
+  if (ms >= INSTANTS_END_MS) {
+    return `is at or after ${INSTANTS_END}, the end of the range plantlink accepts`;
+  }
+  return undefined;
+}
+
+/**
+ * The instants `formatTimestamp` writes itself: those with an RFC 3339 form in UTC. Wider than the
+ * accepted range, because a window and its baseline reach back weeks before the `at` they end at.
  */
 const MIN_INSTANT_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 const MAX_INSTANT_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
@@ -214,6 +235,10 @@ export function formatTimestamp(ms: number): string {
   return `${prefix}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`;
 }
 
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+/**
+ * The text as a JSON string, clipped: a reason is stored (an edge batch's answer, an upload report, both
+ * jsonb) and shown, so a NUL or an unpaired surrogate in it must be an escape, never the raw character.
+ */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }

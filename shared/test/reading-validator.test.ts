@@ -4,7 +4,16 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createReadingValidator, parseReading, parseReadings, type ValidationOptions } from "../src/index.ts";
+import {
+  createReadingValidator,
+  EARLIEST_INSTANT,
+  EARLIEST_INSTANT_MS,
+  INSTANTS_END,
+  INSTANTS_END_MS,
+  parseReading,
+  parseReadings,
+  type ValidationOptions,
+} from "../src/index.ts";
 
 const NOW: ValidationOptions = { now: () => Date.parse("2024-06-01T12:00:00Z") };
 const GOOD = { equipmentId: "EQ-12495", value: 78.42, timestamp: "2023-02-15T01:30:00.000-05:00" };
@@ -44,6 +53,47 @@ describe("createReadingValidator", () => {
       expect(validator.parseReading(input)).toEqual(parseReading(input, NOW));
     },
   );
+
+  // The range every path shares (MQTT and HTTP at the edge, central's batches, direct readings, CSV):
+  // 1970-01-01T00:00:00.000Z <= t < 2200-01-01T00:00:00.000Z, stated here without the constants.
+  it("exports the accepted range as 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z", () => {
+    expect(EARLIEST_INSTANT_MS).toBe(Date.UTC(1970, 0, 1));
+    expect(INSTANTS_END_MS).toBe(Date.UTC(2200, 0, 1));
+    expect(Date.parse(EARLIEST_INSTANT)).toBe(EARLIEST_INSTANT_MS);
+    expect(Date.parse(INSTANTS_END)).toBe(INSTANTS_END_MS);
+  });
+
+  const LATE: ValidationOptions = { now: () => Date.parse("2300-01-01T00:00:00Z") };
+  const late = createReadingValidator(LATE);
+  const bounds: [name: string, timestamp: string, reason: string | undefined][] = [
+    ["the first instant", "1970-01-01T00:00:00.000Z", undefined],
+    [
+      "1 ms before it",
+      "1969-12-31T23:59:59.999Z",
+      "is before 1970-01-01T00:00:00Z, the earliest plantlink accepts",
+    ],
+    ["year 0001", "0001-01-01T00:00:00Z", "is before 1970-01-01T00:00:00Z"],
+    ["year 0000", "0000-01-01T00:00:00Z", "is before 1970-01-01T00:00:00Z"],
+    ["the last instant", "2199-12-31T23:59:59.999Z", undefined],
+    ["the end of the range", "2200-01-01T00:00:00.000Z", "is at or after 2200-01-01T00:00:00Z"],
+    ["year 9999", "9999-12-31T23:59:59.999Z", "is at or after 2200-01-01T00:00:00Z"],
+  ];
+
+  it.each(bounds)("decides %s by the range, as parseReading does", (_name, timestamp, reason) => {
+    const input = { ...GOOD, timestamp };
+    const result = late.parseReading(input);
+    expect(result).toEqual(parseReading(input, LATE));
+    if (reason === undefined)
+      expect(result).toMatchObject({ ok: true, reading: { ts: Date.parse(timestamp) } });
+    else
+      expect(result).toEqual({
+        ok: false,
+        rejections: [{ field: "timestamp", reason: expect.stringContaining(reason) }],
+      });
+    expect(late.parseReadings([GOOD, input]).rejections).toEqual(
+      reason === undefined ? [] : [{ index: 1, field: "timestamp", reason: expect.stringContaining(reason) }],
+    );
+  });
 
   it("agrees on arbitrary JSON values", () => {
     fc.assert(

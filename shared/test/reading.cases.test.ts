@@ -95,10 +95,11 @@ describe("timestamp", () => {
     ["2023-01-31: the last day of January", "2023-01-31T12:00:00Z", "2023-01-31T12:00:00.000Z"],
     ["midnight 00:00:00", "2023-02-15T00:00:00Z", "2023-02-15T00:00:00.000Z"],
     ["23:59:59, the last second of a day", "2023-02-15T23:59:59Z", "2023-02-15T23:59:59.000Z"],
-    ["before 1970", "1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"],
-    ["year 0099 is not read as 1999", "0099-06-01T00:00:00Z", "0099-06-01T00:00:00.000Z"],
-    ["0000-01-01 in UTC, the first instant", "0000-01-01T01:00:00+01:00", "0000-01-01T00:00:00.000Z"],
-    ["9999-12-31, the last instant", "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"],
+    ["1970-01-01T00:00:00Z, the first instant", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z"],
+    ["the first instant written with an offset", "1970-01-01T01:00:00+01:00", "1970-01-01T00:00:00.000Z"],
+    ["1 ms after the first instant", "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00.001Z"],
+    ["2199-12-31T23:59:59.999Z, the last instant", "2199-12-31T23:59:59.999Z", "2199-12-31T23:59:59.999Z"],
+    ["the last instant written with an offset", "2199-12-31T22:59:59.999-01:00", "2199-12-31T23:59:59.999Z"],
   ];
 
   it.each(valid)("accepts %s", (_name, timestamp, utc) => {
@@ -154,11 +155,29 @@ describe("timestamp", () => {
     ["a leading space", " 2023-02-15T06:30:00Z", "is not an RFC 3339 date-time"],
     ["full-width digits", "２０２３-02-15T06:30:00Z", "is not an RFC 3339 date-time"],
     [
-      "before year 0000 in UTC",
-      "0000-01-01T00:00:00+00:01",
-      "outside the years 0000-9999 once converted to UTC",
+      "1 ms before 1970",
+      "1969-12-31T23:59:59.999Z",
+      '"1969-12-31T23:59:59.999Z" is before 1970-01-01T00:00:00Z, the earliest plantlink accepts',
     ],
-    ["after year 9999 in UTC", "9999-12-31T23:59:59-00:01", "outside the years 0000-9999"],
+    [
+      "1970-01-01 local time, still 1969 in UTC",
+      "1970-01-01T00:30:00+01:00",
+      "is before 1970-01-01T00:00:00Z",
+    ],
+    ["year 0001", "0001-01-01T00:00:00Z", "is before 1970-01-01T00:00:00Z, the earliest plantlink accepts"],
+    ["year 0000", "0000-01-01T00:00:00Z", "is before 1970-01-01T00:00:00Z"],
+    [
+      "year 0099, which Date.UTC would read as 1999",
+      "0099-06-01T00:00:00Z",
+      "is before 1970-01-01T00:00:00Z",
+    ],
+    [
+      "2200-01-01T00:00:00Z, the end of the range",
+      "2200-01-01T00:00:00Z",
+      '"2200-01-01T00:00:00Z" is at or after 2200-01-01T00:00:00Z, the end of the range plantlink accepts',
+    ],
+    ["2199-12-31 local time, already 2200 in UTC", "2199-12-31T23:30:00-01:00", "is at or after 2200-01-01"],
+    ["year 9999", "9999-12-31T23:59:59.999Z", "is at or after 2200-01-01T00:00:00Z"],
   ];
 
   it.each(invalid)("rejects %s", (_name, timestamp, reason) => {

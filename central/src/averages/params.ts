@@ -3,7 +3,7 @@
  * failure a 400 problem that names the allowed values (the app's validation hook words it).
  */
 import { z } from "@hono/zod-openapi";
-import { equipmentIdProblem } from "@plantlink/shared";
+import { equipmentIdProblem, storedTextProblem } from "@plantlink/shared";
 import type { Sql } from "../db/connect.ts";
 import { parseAt, WINDOW_NAMES } from "./windows.ts";
 
@@ -25,7 +25,9 @@ export const atQuery = z
   })
   .optional()
   .openapi({
-    description: "the window's end (`now`), RFC 3339 with an offset; default: the time of the request",
+    description:
+      "the window's end (`now`), RFC 3339 with an offset, from 1970-01-01T00:00:00Z to before " +
+      "2200-01-01T00:00:00Z; default: the time of the request",
     example: "2026-02-15T06:30:00Z",
   });
 
@@ -43,7 +45,14 @@ export const equipmentIdsQuery = z
     example: "EQ-00001",
   });
 
-export const edgeIdQuery = z.string().min(1).max(200).optional().openapi({
+/** Query text that is compared in SQL: refused when PostgreSQL cannot hold it (a 400, not a 500). */
+export const storedTextQuery = (field: string) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = storedTextProblem(field, text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export const edgeIdQuery = storedTextQuery("edgeId").min(1).max(200).optional().openapi({
   description: "only sensors whose last reading came from this edge site",
   example: "plant-north",
 });

@@ -10,8 +10,9 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createRoute, z } from "@hono/zod-openapi";
-import { PROBLEM_CONTENT_TYPE, problemSchema } from "@plantlink/shared";
+import { PROBLEM_CONTENT_TYPE, problemSchema, storedTextProblem } from "@plantlink/shared";
 import type { Context, MiddlewareHandler } from "hono";
+import { storedTextQuery } from "../averages/params.ts";
 import { type AppEnv, type Parts, principalOf, sentinelsOf } from "../http/context.ts";
 import {
   NotFoundError,
@@ -124,6 +125,12 @@ async function openUpload(
   if (!body) throw new ValidationError("the request has no body", [{ field: "body", reason: HOW_TO_SEND }]);
   if (!multipart) return { source: body, fileName: undefined };
   const form = await fileFromForm(contentType, Readable.fromWeb(body as WebReadableStream<Uint8Array>));
+  const problem = form.fileName === undefined ? undefined : storedTextProblem("file.filename", form.fileName);
+  if (problem) {
+    throw new ValidationError(`the file name of the form's "file" part cannot be stored: ${problem}`, [
+      { field: "file.filename", reason: problem },
+    ]);
+  }
   return { source: form.stream, fileName: form.fileName };
 }
 
@@ -140,7 +147,7 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
       "stores nothing new. The body may be gzip-encoded (`Content-Encoding: gzip`). `fileName` names the " +
       "upload in reports (a multipart part's file name is used otherwise).",
     request: {
-      query: z.object({ fileName: z.string().trim().min(1).max(255).optional() }),
+      query: z.object({ fileName: storedTextQuery("fileName").trim().min(1).max(255).optional() }),
       body: {
         required: true,
         content: {
@@ -168,7 +175,10 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
         },
         content: { "application/json": { schema: uploadReportSchema } },
       },
-      400: problem("the header lacks a column, or the file stopped early (`report` says what was stored)"),
+      400: problem(
+        "the header lacks a column, the file stopped early (`report` says what was stored), or the " +
+          "file name holds a NUL character",
+      ),
       413: problem("the file is larger than the backfill limit (`report` says what was stored)"),
       415: problem("the body is not CSV text (a workbook, UTF-16, another Content-Type)"),
     },
@@ -271,9 +281,10 @@ const getBackfill = defineRoute({
     tags: ["backfill"],
     summary: "One upload's report",
     description: "A vendor may read the reports of its own uploads only.",
-    request: { params: z.object({ uploadId: z.string().max(100) }) },
+    request: { params: z.object({ uploadId: storedTextQuery("uploadId").max(100) }) },
     responses: {
       200: { description: "the report", content: { "application/json": { schema: uploadReportSchema } } },
+      400: problem("the upload id holds a NUL character"),
       404: problem("no such upload (or it is another vendor's)"),
     },
   }),

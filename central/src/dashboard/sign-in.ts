@@ -11,10 +11,36 @@ import { html } from "./html.ts";
 import { page, securityHeaders } from "./layout.ts";
 import { isSameOrigin, SESSION_ROLES, type Sessions } from "./session.ts";
 
-/** Only a path of this site may follow sign-in; `//host` and `/\host` would leave it. */
+const BASE = new URL("http://plantlink.invalid");
+// Control characters (browsers drop tab, CR and LF from URLs, so `/\t/host` becomes `//host`; CR LF in
+// a header throws), and the backslash that browsers read as a slash.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
+const UNSAFE = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * Only a path of this site may follow sign-in, or `/`. The value must start with a single `/`, hold no
+ * control character or backslash before or after percent-decoding, and resolve against a base to the
+ * same origin; what is returned is the URL's own serialisation, so dot segments that would collapse
+ * to `//host` are caught too.
+ */
 export function safeNext(value: unknown): string {
-  if (typeof value !== "string" || !/^\/(?![/\\])/.test(value) || value.startsWith("/sign-")) return "/";
-  return value;
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//")) return "/";
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return "/";
+  }
+  if (UNSAFE.test(value) || UNSAFE.test(decoded) || decoded.startsWith("//")) return "/";
+  let url: URL;
+  try {
+    url = new URL(value, BASE);
+  } catch {
+    return "/";
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== BASE.origin || path.startsWith("//") || url.pathname.startsWith("/sign-")) return "/";
+  return path;
 }
 
 function signInPage(next: string, message?: { kind: "error" | "info"; text: string }) {

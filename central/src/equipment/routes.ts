@@ -12,6 +12,7 @@ import {
   equipmentIdPath,
   equipmentIdsQuery,
   selectedSensors,
+  storedTextQuery,
   windowQuery,
 } from "../averages/params.ts";
 import { badParameter, notModified } from "../averages/routes.ts";
@@ -74,7 +75,10 @@ const listRoute = defineRoute({
       query: z.object({
         window: windowQuery.default("24h"),
         at: atQuery,
-        prefix: z.string().max(64).optional().openapi({ description: "only ids starting with this" }),
+        prefix: storedTextQuery("prefix")
+          .max(64)
+          .optional()
+          .openapi({ description: "only ids starting with this" }),
       }),
     },
     responses: {

@@ -45,6 +45,17 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   });
 
   app.use("*", requestLog(parts.log));
+  // Hono hands only Error instances to onError; anything else thrown (a string, a plain object) would
+  // reach the Node adapter, which answers text/plain with its message. Wrapped, it gets the 500 problem.
+  app.use("*", async (_c, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      throw thrown instanceof Error
+        ? thrown
+        : new Error("a value that is not an Error was thrown", { cause: thrown });
+    }
+  });
   app.onError((error, c) => {
     const problem = toProblemError(error);
     if (problem instanceof DatabaseUnavailableError) {

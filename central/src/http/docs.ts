@@ -8,11 +8,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { CentralApp } from "./route.ts";
 
-const ASSETS: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-  "favicon-32x32.png": "image/png",
-};
+// A Map, not an object literal: the file name comes from the URL, and `/docs/constructor` or
+// `/docs/__proto__` would find the properties every object inherits.
+const ASSETS = new Map<string, string>([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ["favicon-32x32.png", "image/png"],
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -63,12 +65,10 @@ export function registerDocs(app: CentralApp): void {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   const cache = new Map<string, Promise<Buffer>>();
   app.get("/docs", (c) => c.html(PAGE));
-  app.get("/docs/init.js", (c) =>
-    c.body(INIT, 200, { "Content-Type": ASSETS["swagger-ui-bundle.js"] ?? "" }),
-  );
+  app.get("/docs/init.js", (c) => c.body(INIT, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
   app.get("/docs/:file", async (c) => {
     const file = c.req.param("file");
-    const type = ASSETS[file];
+    const type = ASSETS.get(file);
     // Only the listed files: the name comes from the URL and must never reach the file system unchecked.
     if (type === undefined) return c.notFound();
     let content = cache.get(file);

@@ -35,11 +35,34 @@ async function readTls(tls: { certFile: string; keyFile: string }): Promise<{ ce
   return { cert, key };
 }
 
+/** One year, the figure browsers' preload lists ask for; no `includeSubDomains`: other hosts are not ours. */
+export const STRICT_TRANSPORT_SECURITY = "max-age=31536000";
+
+/**
+ * Every answer over HTTPS tells the browser to use HTTPS only for this host from now on, so a later
+ * `http://` link or a network that strips TLS cannot send the session cookie or a token in clear. Set
+ * here, where the listener is known to be TLS, not from the request's URL, which a client can write.
+ */
+function withStrictTransport(fetch: CentralApp["fetch"]): CentralApp["fetch"] {
+  return async (...args) => {
+    const response = await fetch(...args);
+    try {
+      response.headers.set("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
+      return response;
+    } catch {
+      // A response with immutable headers (Response.redirect, a fetched one): copy it to add the header.
+      const copy = new Response(response.body, response);
+      copy.headers.set("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
+      return copy;
+    }
+  };
+}
+
 export async function listen(app: CentralApp, options: ListenOptions): Promise<Listening> {
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({
-      fetch: app.fetch,
+      fetch: tls ? withStrictTransport(app.fetch) : app.fetch,
       hostname: options.host,
       port: options.port,
       // Leave the process's global Request/Response alone: other parts (and other apps) share them.

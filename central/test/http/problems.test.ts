@@ -18,8 +18,21 @@ const boom = defineRoute({
   },
 });
 
+// Not an Error: Hono hands only Errors to the app's error handler, the rest would reach the Node adapter.
+const boomValue = defineRoute({
+  roles: ["viewer"],
+  route: createRoute({
+    method: "get",
+    path: "/v1/test/boom-value",
+    responses: { 204: { description: "never" } },
+  }),
+  handler: () => () => {
+    throw "secret internal detail";
+  },
+});
+
 const central = await startTestCentral({
-  routes: [...apiRoutes, boom],
+  routes: [...apiRoutes, boom, boomValue],
   limits: { bodyBytes: 2_000, decompressedBytes: 50_000 },
 });
 const admin = await central.tokenFor("admin");
@@ -153,9 +166,25 @@ const cases: Case[] = [
     reason: /X-Request-Id/,
     request: () => fetch(`${central.url}/v1/test/boom`, { headers: bearer(admin) }),
   },
+  {
+    name: "a handler that throws something other than an Error",
+    status: 500,
+    reason: /X-Request-Id/,
+    request: () => fetch(`${central.url}/v1/test/boom-value`, { headers: bearer(admin) }),
+  },
 ];
 
 describe("error answers", () => {
+  it.each(["/v1/test/boom", "/v1/test/boom-value"])(
+    "never carry the error or a stack trace: %s",
+    async (path) => {
+      const response = await fetch(`${central.url}${path}`, { headers: bearer(admin) });
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(text).not.toMatch(/secret internal detail|\bat .*\(|\.ts:\d+|Error:/);
+    },
+  );
+
   it.each(cases)("are problem+json with a reason for $name", async ({ status, reason, errors, request }) => {
     const response = await request();
     expect(response.status).toBe(status);

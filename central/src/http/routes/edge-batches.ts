@@ -4,7 +4,13 @@
  * are answered per item inside the 2xx, so the edge quarantines them instead of retrying forever.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { edgeBatchSchema, ingestAnswerSchema, parseReadings } from "@plantlink/shared";
+import {
+  edgeBatchSchema,
+  ingestAnswerSchema,
+  PROBLEM_CONTENT_TYPE,
+  parseReadings,
+  problemSchema,
+} from "@plantlink/shared";
 import { ingestEdgeBatch } from "../../ingest/edge-batch.ts";
 import { principalOf, sentinelsOf } from "../context.ts";
 import { ForbiddenError } from "../problem.ts";
@@ -33,6 +39,12 @@ const postBatch = defineRoute({
       200: {
         description: "the batch is stored (or was already); counts and per-reading rejections",
         content: { "application/json": { schema: ingestAnswerSchema } },
+      },
+      400: {
+        description:
+          "the body is not a batch: not JSON, or edgeId / batchId missing, longer than 128 characters or " +
+          "holding a NUL character or an unpaired UTF-16 surrogate; `errors` names the field",
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
       },
     },
   }),
