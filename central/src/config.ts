@@ -3,6 +3,7 @@
  * only file of central that looks at process.env; everything else is handed the typed value, so tests
  * build centrals with whatever config they need.
  */
+import { availableParallelism } from "node:os";
 import { envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
@@ -47,7 +48,10 @@ export const centralEnvSchema = z
     PLANTLINK_CENTRAL_MIGRATE: z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
+    /** The whole service's connections: divided among the worker processes (cluster/pool-share.ts). */
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
+    /** Worker processes serving the port; 1 serves from the one process, without node:cluster. */
+    PLANTLINK_CENTRAL_WORKERS: positiveInt(availableParallelism(), "a positive number of worker processes"),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -80,7 +84,10 @@ export interface CentralConfig {
   backfillMaxBytes: number;
   maxFutureSkewMs: number;
   migrate: "auto" | "always" | "never";
+  /** Database connections of the whole service, all workers together. */
   poolMax: number;
+  /** Worker processes serving the port (1: this process serves, no cluster). */
+  workers: number;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
 }
@@ -110,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "always"
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
+    workers: e.PLANTLINK_CENTRAL_WORKERS,
     statusThresholds: statusThresholdsFromEnv(e),
   };
 }

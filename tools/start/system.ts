@@ -8,10 +8,10 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  type Central,
+  type CentralService,
   loadConfig as loadCentralConfig,
   type Role,
-  startCentral,
+  runCentral,
   type TokenStore,
 } from "@plantlink/central";
 import { type Edge, generatePassword, hashPassword, loadEdgeConfig, startEdge } from "@plantlink/edge";
@@ -29,7 +29,7 @@ export interface SystemOptions {
 
 export interface System {
   dataDir: string;
-  central: Central;
+  central: CentralService;
   edge: Edge;
   tls: TlsFiles;
   credentials: StartCredentials;
@@ -78,7 +78,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   };
 
   try {
-    const central = await startCentral(centralConfig, { log: log.child({ service: "central" }) });
+    const central = await runCentral(centralConfig, { log: log.child({ service: "central" }) });
     undo.push(() => central.close());
     // central.url shows 127.0.0.1 for a wildcard listener; the certificate names both it and localhost.
     const centralUrl = central.url;
