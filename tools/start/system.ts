@@ -25,6 +25,8 @@ export interface SystemOptions {
   /** The environment the parts' config schemas read; ports and the like come from here. */
   env: Record<string, string | undefined>;
   log: Logger;
+  /** The file `log` writes to; central's worker processes append their logs to it too. */
+  logFile?: string;
 }
 
 export interface System {
@@ -78,7 +80,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   };
 
   try {
-    const central = await runCentral(centralConfig, { log: log.child({ service: "central" }) });
+    const central = await runCentral(centralConfig, {
+      log: log.child({ service: "central" }),
+      ...(options.logFile ? { workerLogFile: options.logFile } : {}),
+    });
     undo.push(() => central.close());
     // central.url shows 127.0.0.1 for a wildcard listener; the certificate names both it and localhost.
     const centralUrl = central.url;

@@ -6,7 +6,7 @@
 import type { CentralConfig } from "../config.ts";
 
 export type ToWorker =
-  | { type: "plantlink:start"; config: CentralConfig; poolMax: number }
+  | { type: "plantlink:start"; config: CentralConfig; poolMax: number; logFile: string | undefined }
   | { type: "plantlink:stop" }
   | { type: "plantlink:metrics"; id: number; text?: string; error?: string };
 

@@ -35,6 +35,11 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** How long close() waits for a worker to drain before killing it. */
   stopTimeoutMs?: number;
+  /**
+   * Where the workers write their logs (JSON lines, appended); unset: standard output, as the primary's
+   * own default. `pnpm start` keeps the terminal for its banner and sends everything to its log file.
+   */
+  workerLogFile?: string | undefined;
 }
 
 export class WorkerStartError extends Error {
@@ -151,7 +156,12 @@ class WorkerPool {
       worker.on("message", (message: unknown) => {
         if (!isOurs<ToPrimary>(message)) return;
         if (message.type === "plantlink:ready") {
-          const start: ToWorker = { type: "plantlink:start", config, poolMax };
+          const start: ToWorker = {
+            type: "plantlink:start",
+            config,
+            poolMax,
+            logFile: this.options.workerLogFile,
+          };
           worker.send(start);
         } else if (message.type === "plantlink:listening") {
           serving = true;

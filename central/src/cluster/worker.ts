@@ -39,7 +39,10 @@ async function stop(code: number): Promise<void> {
 
 async function start(message: Extract<ToWorker, { type: "plantlink:start" }>): Promise<void> {
   const { config } = message;
-  const log = pino({ level: config.logLevel, base: { service: "central", worker: process.pid } });
+  const log = pino(
+    { level: config.logLevel, base: { service: "central", worker: process.pid } },
+    message.logFile ? pino.destination({ dest: message.logFile, append: true, mkdir: true }) : undefined,
+  );
   try {
     central = await startCentral(config, {
       log,
