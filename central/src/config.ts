@@ -50,8 +50,11 @@ export const centralEnvSchema = z
       .default("auto"),
     /** The whole service's connections: divided among the worker processes (cluster/pool-share.ts). */
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
-    /** Worker processes serving the port; 1 serves from the one process, without node:cluster. */
-    PLANTLINK_CENTRAL_WORKERS: positiveInt(availableParallelism(), "a positive number of worker processes"),
+    /** Worker processes serving the port; 1 serves from the one process, without node:cluster. Empty: the default. */
+    PLANTLINK_CENTRAL_WORKERS: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      positiveInt(availableParallelism(), "a positive number of worker processes"),
+    ),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {

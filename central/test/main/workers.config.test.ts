@@ -11,6 +11,7 @@ import { loadConfig } from "../../src/config.ts";
 describe("PLANTLINK_CENTRAL_WORKERS", () => {
   it("defaults to the cores, and takes a positive whole number", () => {
     expect(loadConfig({}).workers).toBe(availableParallelism());
+    expect(loadConfig({ PLANTLINK_CENTRAL_WORKERS: "" }).workers).toBe(availableParallelism());
     expect(loadConfig({ PLANTLINK_CENTRAL_WORKERS: "3" }).workers).toBe(3);
   });
 
