@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +25,7 @@ afterAll(async () => {
 });
 const { token: ingestToken } = await createTokenStore(db.sql).create({ role: "ingest", name: "workers" });
 
-async function serve(): Promise<{ child: ChildProcess; url: string; log: () => string }> {
-  const port = await freePort();
+function spawnServe(port: number): { child: ChildProcess; log: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", cli, "serve"], {
     env: {
       PATH: process.env.PATH ?? "",
@@ -45,12 +45,18 @@ async function serve(): Promise<{ child: ChildProcess; url: string; log: () => s
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  return { child, log: () => out };
+}
+
+async function serve(): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+  const port = await freePort();
+  const { child, log } = spawnServe(port);
   const deadline = Date.now() + 60_000;
-  while (!out.includes('"msg":"central listening"')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${out}`);
+  while (!log().includes('"msg":"central listening"')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, url: `http://127.0.0.1:${port}`, log: () => out };
+  return { child, url: `http://127.0.0.1:${port}`, log };
 }
 
 /** One request on a connection of its own, so the cluster hands each to the next worker. */
@@ -182,6 +188,18 @@ describe("central with PLANTLINK_CENTRAL_WORKERS=2", { timeout: 120_000 }, () =>
     } finally {
       central.child.kill("SIGTERM");
       await exited(central.child);
+    }
+  });
+
+  it("fails the start, saying why, when the workers cannot listen", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { child, log } = spawnServe((taken.address() as AddressInfo).port);
+      expect(await exited(child)).toBe(1);
+      expect(log()).toMatch(/a central worker could not start: .*EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 
