@@ -88,7 +88,6 @@ export function runCannon(options: CannonOptions): Promise<CannonResult> {
   });
 }
 
-/** "503 ×12, ECONNRESET ×3, timeout ×40" — every non-2xx answer and every error, by kind. */
 /** Requests whose outcome the client never learnt: failed (reset, timed out) or unanswered at the end. */
 export function unknownOutcomes(r: CannonResult): number {
   const answered = Object.values(r.statuses).reduce((a, b) => a + b, 0);
@@ -96,6 +95,36 @@ export function unknownOutcomes(r: CannonResult): number {
   return failed + Math.max(0, r.sent - answered - failed);
 }
 
+/**
+ * What became of the requests: acknowledged (2xx); refused with 503 (overload shedding, an acceptable
+ * answer: the sender retries after Retry-After); timed out on the client (a failure: the sender waited
+ * 10 s and does not know the outcome); anything else (other statuses, resets, refused connections).
+ */
+export interface Outcomes {
+  ok: number;
+  refused: number;
+  timeouts: number;
+  otherFailures: number;
+}
+
+const isTimeout = (kind: string) => /timed? ?out|ETIMEDOUT/i.test(kind);
+
+export function outcomes(r: CannonResult): Outcomes {
+  let refused = 0;
+  let otherFailures = 0;
+  for (const [code, n] of Object.entries(r.statuses)) {
+    if (code === "503") refused += n;
+    else if (!code.startsWith("2")) otherFailures += n;
+  }
+  let timeouts = 0;
+  for (const [kind, n] of Object.entries(r.errors)) {
+    if (isTimeout(kind)) timeouts += n;
+    else otherFailures += n;
+  }
+  return { ok: r.ok, refused, timeouts: Math.max(timeouts, r.timeouts), otherFailures };
+}
+
+/** "503 ×12, ECONNRESET ×3, timeout ×40" — every non-2xx answer and every error, by kind. */
 export function failureKinds(r: CannonResult): string {
   const parts = [
     ...Object.entries(r.statuses)

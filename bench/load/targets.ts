@@ -53,7 +53,8 @@ export async function startBare(): Promise<Target> {
 export async function startCentralTarget(
   db: BenchDatabase,
   workDir: string,
-): Promise<Target & { ingestToken: string; viewerToken: string; child: Child }> {
+  workers: number,
+): Promise<Target & { ingestToken: string; viewerToken: string; child: Child; workers: number }> {
   const tokens = createTokenStore(db.sql);
   const ingest = await tokens.create({ role: "ingest", name: "load ingest" });
   const viewer = await tokens.create({ role: "viewer", name: "load viewer" });
@@ -61,13 +62,14 @@ export async function startCentralTarget(
   const child = centralChild({
     databaseUrl: db.url,
     port,
-    dataDir: join(workDir, "central"),
-    logFile: join(workDir, "central.log"),
-    env: { PLANTLINK_CENTRAL_MIGRATE: "false" },
+    dataDir: join(workDir, `central-${workers}`),
+    logFile: join(workDir, `central-${workers}.log`),
+    env: { PLANTLINK_CENTRAL_MIGRATE: "false", PLANTLINK_CENTRAL_WORKERS: String(workers) },
   });
   await child.start();
   return {
     name: "central",
+    workers,
     url: `http://127.0.0.1:${port}`,
     pid: () => child.pid(),
     stop: () => child.stop(),
@@ -79,7 +81,7 @@ export async function startCentralTarget(
 
 export async function startEdgeTarget(
   workDir: string,
-): Promise<Target & { gatewayToken: string; httpPort: number }> {
+): Promise<Target & { gatewayToken: string; httpPort: number; storedTwice(): number }> {
   const dataDir = join(workDir, "edge");
   mkdirSync(dataDir, { recursive: true });
   const httpPort = await freePort();
@@ -113,5 +115,20 @@ export async function startEdgeTarget(
     stop: () => child.stop(),
     gatewayToken,
     httpPort,
+    // Every bench reading is distinct, so a (sensor, instant) in the buffer twice is one stored twice.
+    // Read from the buffer file once the edge has stopped.
+    storedTwice() {
+      const read = openStore(loadEdgeConfig(env));
+      try {
+        const row = read.db
+          .prepare(
+            "SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT equipment_id, ts FROM readings)) AS n FROM readings",
+          )
+          .get() as { n: number };
+        return row.n;
+      } finally {
+        read.close();
+      }
+    },
   };
 }

@@ -12,6 +12,7 @@ import { type CentralConfig, loadConfig } from "./config.ts";
 // error is then reported in a fraction of the time loading all of central would take.
 const load = {
   main: () => import("./main.ts"),
+  service: () => import("./service.ts"),
   database: () => import("./database.ts"),
   connect: () => import("./db/connect.ts"),
   migrate: () => import("./db/migrate.ts"),
@@ -52,8 +53,8 @@ async function stderrLog(config: CentralConfig) {
 }
 
 async function serve(config: CentralConfig): Promise<void> {
-  const { startCentral } = await load.main();
-  const central = await startCentral(config);
+  const { runCentral } = await load.service();
+  const central = await runCentral(config);
   if (central.firstAdminToken) {
     process.stdout.write(
       `\nplantlink central: this is a fresh install; the first admin token (shown once, store it now):\n\n` +

@@ -3,6 +3,7 @@
  * only file of central that looks at process.env; everything else is handed the typed value, so tests
  * build centrals with whatever config they need.
  */
+import { availableParallelism } from "node:os";
 import { envBytes, envFutureSkewMs, envLogLevel, envPort, numberToCenti, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
@@ -72,8 +73,14 @@ export const centralEnvSchema = z
     PLANTLINK_CENTRAL_MIGRATE: z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
+    /** The whole service's connections: divided among the worker processes (cluster/pool-share.ts). */
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
     PLANTLINK_SENTINEL_VALUES: sentinelValues,
+    /** Worker processes serving the port; 1 serves from the one process, without node:cluster. Empty: the default. */
+    PLANTLINK_CENTRAL_WORKERS: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      positiveInt(availableParallelism(), "a positive number of worker processes"),
+    ),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -106,7 +113,10 @@ export interface CentralConfig {
   backfillMaxBytes: number;
   maxFutureSkewMs: number;
   migrate: "auto" | "always" | "never";
+  /** Database connections of the whole service, all workers together. */
   poolMax: number;
+  /** Worker processes serving the port (1: this process serves, no cluster). */
+  workers: number;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
   /** Values, in hundredths, set aside as "no measurement" for every sensor (ingest/screen.ts). */
@@ -138,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "always"
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
+    workers: e.PLANTLINK_CENTRAL_WORKERS,
     statusThresholds: statusThresholdsFromEnv(e),
     sentinels: e.PLANTLINK_SENTINEL_VALUES,
   };

@@ -7,3 +7,4 @@ export { type CentralConfig, centralEnvSchema, loadConfig } from "./config.ts";
 export { createApp } from "./http/app.ts";
 export type { Parts } from "./http/context.ts";
 export { type Central, type StartOptions, startCentral } from "./main.ts";
+export { type CentralService, runCentral } from "./service.ts";

@@ -16,7 +16,7 @@ import { createApp } from "./http/app.ts";
 import type { Parts } from "./http/context.ts";
 import type { CentralApp } from "./http/route.ts";
 import { listen } from "./http/server.ts";
-import { createMetrics } from "./status/metrics.ts";
+import { type CentralMetrics, createMetrics } from "./status/metrics.ts";
 import { createReadiness, pendingMigrations } from "./status/readiness.ts";
 
 export interface Central {
@@ -27,6 +27,8 @@ export interface Central {
   firstAdminToken: string | undefined;
   /** The token store on central's own pool: the `pnpm start` launcher issues its demo tokens with it. */
   tokens: TokenStore;
+  /** This process's metrics (a cluster worker hands its registry to the primary's aggregation). */
+  metrics: CentralMetrics;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,19 @@ export interface StartOptions {
   log?: Logger;
   /** The clock readings are validated against. */
   now?: () => number;
+  /** Set when this process is one of the cluster's workers (cluster/worker.ts). */
+  worker?: WorkerDuties;
+}
+
+/**
+ * What changes for a cluster worker. The primary has started the database, applied the migrations,
+ * made the first admin token and keeps the partitions, so a worker only serves; its pool is its share
+ * of PLANTLINK_DB_POOL_MAX, and /metrics answers for all workers together.
+ */
+export interface WorkerDuties {
+  poolMax: number;
+  /** The Prometheus text of every worker, aggregated by the primary. */
+  clusterMetrics(): Promise<string>;
 }
 
 /** Whether start-up applies migrations: when asked, and by default on the embedded database. */
@@ -53,28 +68,26 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     }
   };
   try {
+    const { worker } = options;
     const database = await openDatabase(config, log, { share: false });
     undo.push(() => database.stop());
-    const sql = connectDatabase(database.url, { max: config.poolMax });
+    const poolMax = worker?.poolMax ?? config.poolMax;
+    const sql = connectDatabase(database.url, { max: poolMax });
     undo.push(() => sql.end({ timeout: 5 }));
 
-    if (shouldMigrate(config, database)) {
-      await migrate(sql);
-      log.info({ msg: "migrations applied" });
+    let firstAdminToken: string | undefined;
+    if (!worker) {
+      const started = await prepareDatabase(config, database, sql, log);
+      undo.push(() => started.partitions.close());
+      firstAdminToken = started.firstAdminToken;
     }
-    // Next months' partitions are made ahead of time; the default partition only catches stragglers.
-    const partitions = maintainReadingsPartitions(sql, {
-      onError: (error) =>
-        log.error({ msg: "could not create the coming months' readings partitions", err: error }),
-    });
-    undo.push(() => partitions.close());
     const tokens = createTokenStore(sql);
-    const firstAdminToken = await createFirstAdminToken(sql, log);
 
     const parts: Parts = {
       sql,
       tokens,
-      metrics: createMetrics({ sql, poolMax: config.poolMax }),
+      metrics: createMetrics({ sql, poolMax, worker: worker ? process.pid : undefined }),
+      ...(worker ? { metricsText: worker.clusterMetrics } : {}),
       log,
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
       backfillMaxBytes: config.backfillMaxBytes,
@@ -86,9 +99,14 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };
     const app = createApp(parts);
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      ...(worker ? { onRequest: () => parts.metrics.countWorkerRequest() } : {}),
+    });
     undo.push(() => server.close());
-    log.info({ msg: "central listening", url: server.url, database: database.kind });
+    if (!worker) log.info({ msg: "central listening", url: server.url, database: database.kind });
 
     let closing: Promise<void> | undefined;
     return {
@@ -97,13 +115,45 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       app,
       firstAdminToken,
       tokens,
+      metrics: parts.metrics,
       close: () => {
-        closing ??= unwind().then(() => log.info({ msg: "central stopped" }));
+        // A worker's stop is the primary's to report, once for the service.
+        closing ??= unwind().then(() => {
+          if (!worker) log.info({ msg: "central stopped" });
+        });
         return closing;
       },
     };
   } catch (error) {
     await unwind();
+    throw error;
+  }
+}
+
+/**
+ * Start-up work done once per service, before anything serves: migrations when asked, the coming
+ * months' partitions (kept up while running), and the first admin token of a fresh install. With
+ * workers, the primary does this (cluster/primary.ts) and the workers only serve.
+ */
+export async function prepareDatabase(
+  config: CentralConfig,
+  database: Database,
+  sql: Sql,
+  log: Logger,
+): Promise<{ firstAdminToken: string | undefined; partitions: { close(): Promise<void> } }> {
+  if (shouldMigrate(config, database)) {
+    await migrate(sql);
+    log.info({ msg: "migrations applied" });
+  }
+  // Next months' partitions are made ahead of time; the default partition only catches stragglers.
+  const partitions = maintainReadingsPartitions(sql, {
+    onError: (error) =>
+      log.error({ msg: "could not create the coming months' readings partitions", err: error }),
+  });
+  try {
+    return { firstAdminToken: await createFirstAdminToken(sql, log), partitions };
+  } catch (error) {
+    await partitions.close();
     throw error;
   }
 }

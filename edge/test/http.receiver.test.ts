@@ -94,6 +94,26 @@ describe("HTTP receiver", () => {
     expect(((await response.json()) as { detail: string }).detail).toMatch(/PLANTLINK_HTTP_MAX_BODY_BYTES/);
   });
 
+  it("answers 413 to a chunked body (no Content-Length) once it passes the limit, and keeps serving", async () => {
+    const readings = Array.from({ length: 300 }, (_, i) => wire("EQ-6", T + i * 1000));
+    const json = JSON.stringify(readings);
+    const chunks = [json.slice(0, 4000), json.slice(4000, 8000), json.slice(8000)];
+    const response = await fetch(httpUrl(edge, "/v1/readings"), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(storedKeys(edge).has(`EQ-6|${T}|125`)).toBe(false);
+    expect((await post(wire("EQ-6", T))).status).toBe(202);
+  });
+
   it("lets a device send its own readings with Basic credentials, and only its own", async () => {
     const basic = `Basic ${Buffer.from(`EQ-H:${devicePassword}`).toString("base64")}`;
     expect((await post([wire("EQ-H", T)], { authorization: basic })).status).toBe(202);

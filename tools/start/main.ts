@@ -82,7 +82,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   process.on("SIGHUP", onSignal);
 
   process.stderr.write(`starting plantlink (data in ${dataDir}) …\n`);
-  const system = await startSystem({ dataDir, env, log });
+  const system = await startSystem({ dataDir, env, log, logFile });
   process.stdout.write(
     banner({
       credentials: system.credentials,

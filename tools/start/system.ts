@@ -8,10 +8,10 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  type Central,
+  type CentralService,
   loadConfig as loadCentralConfig,
   type Role,
-  startCentral,
+  runCentral,
   type TokenStore,
 } from "@plantlink/central";
 import { type Edge, generatePassword, hashPassword, loadEdgeConfig, startEdge } from "@plantlink/edge";
@@ -25,11 +25,13 @@ export interface SystemOptions {
   /** The environment the parts' config schemas read; ports and the like come from here. */
   env: Record<string, string | undefined>;
   log: Logger;
+  /** The file `log` writes to; central's worker processes append their logs to it too. */
+  logFile?: string;
 }
 
 export interface System {
   dataDir: string;
-  central: Central;
+  central: CentralService;
   edge: Edge;
   tls: TlsFiles;
   credentials: StartCredentials;
@@ -78,7 +80,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   };
 
   try {
-    const central = await startCentral(centralConfig, { log: log.child({ service: "central" }) });
+    const central = await runCentral(centralConfig, {
+      log: log.child({ service: "central" }),
+      ...(options.logFile ? { workerLogFile: options.logFile } : {}),
+    });
     undo.push(() => central.close());
     // central.url shows 127.0.0.1 for a wildcard listener; the certificate names both it and localhost.
     const centralUrl = central.url;

@@ -40,6 +40,8 @@ export interface Parts {
   sql: Sql;
   tokens: TokenStore;
   metrics: CentralMetrics;
+  /** The /metrics text, when it is more than this process's registry (a cluster worker); absent: the registry's. */
+  metricsText?: (() => Promise<string>) | undefined;
   log: Logger;
   limits: BodyLimits;
   /** The clock and skew every reading is validated against. */

@@ -21,6 +21,8 @@ export interface ListenOptions {
   tls: { certFile: string; keyFile: string } | undefined;
   /** How long close() waits for requests in flight before cutting their connections. */
   drainMs?: number;
+  /** Called for every request as it arrives (a cluster worker counts them per process). */
+  onRequest?: () => void;
 }
 
 async function readTls(tls: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
@@ -75,6 +77,7 @@ export async function listen(app: CentralApp, options: ListenOptions): Promise<L
     created.once("listening", () => resolve(created));
     created.once("error", reject);
   });
+  if (options.onRequest) server.on("request", options.onRequest);
   const port = (server.address() as AddressInfo).port;
   const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   let closing: Promise<void> | undefined;

@@ -63,6 +63,7 @@ export function registerStatusRoutes(app: CentralApp, parts: Parts): void {
 
   app.openapi(metrics, async (c) => {
     const { registry } = parts.metrics;
-    return c.text(await registry.metrics(), 200, { "Content-Type": registry.contentType });
+    const text = await (parts.metricsText ?? (() => registry.metrics()))();
+    return c.text(text, 200, { "Content-Type": registry.contentType });
   });
 }

@@ -22,12 +22,22 @@ export interface CentralMetrics {
   registry: Registry;
   /** Counts one ingest call's outcome and how long it took. */
   recordIngest(source: IngestSource, counts: IngestCounts, seconds: number): void;
+  /** Counts one request served by this worker process (a no-op outside a cluster). */
+  countWorkerRequest(): void;
 }
 
 /** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
 export const APPLICATION_NAME = "plantlink-central";
 
-export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): CentralMetrics {
+export interface MetricsOptions {
+  sql?: Sql;
+  /** This process's pool size; summed over the workers in the cluster's /metrics. */
+  poolMax?: number;
+  /** This worker's pid, when central runs as a cluster (cluster/primary.ts). */
+  worker?: number | undefined;
+}
+
+export function createMetrics(options: MetricsOptions = {}): CentralMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "plantlink_central_" });
 
@@ -62,6 +72,8 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
       help: `Open database connections named ${APPLICATION_NAME}, by state (from pg_stat_activity, so every central instance on the database counts)`,
       labelNames: ["state"] as const,
       registers: [registry],
+      // Every worker reads the same database-wide figure: summing them would count each N times.
+      aggregator: "first",
       async collect() {
         this.reset();
         try {
@@ -76,8 +88,24 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
     });
   }
 
+  // Which worker answered: the cluster's /metrics keeps one series per worker pid, so an operator sees
+  // the load spread over the workers, and a restarted worker as a new pid.
+  const workerRequests =
+    options.worker === undefined
+      ? undefined
+      : new Counter({
+          name: "plantlink_central_worker_requests_total",
+          help: "HTTP requests served, by worker process id",
+          labelNames: ["pid"] as const,
+          registers: [registry],
+        }).labels({ pid: String(options.worker) });
+  workerRequests?.inc(0);
+
   return {
     registry,
+    countWorkerRequest() {
+      workerRequests?.inc();
+    },
     recordIngest(source, counts, seconds) {
       readings.inc({ source, outcome: "inserted" }, counts.inserted);
       readings.inc({ source, outcome: "duplicate" }, counts.duplicates);

@@ -7,13 +7,13 @@
  * quarantined copy replayed later would race the corrected resend.
  */
 import type { Reading, ReadingValidator, Rejection } from "@plantlink/shared";
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { type Context, Hono } from "hono";
 import { hashToken, UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
 import type { GroupCommit } from "../buffer/group-commit.ts";
 import type { Registry } from "../buffer/registry.ts";
 import type { CommitFailedError, Refusal } from "../errors.ts";
 import type { EdgeMetrics } from "../status/metrics.ts";
+import { declaredTooLarge, headerOf, readBodyText } from "./body.ts";
 import { problem } from "./problem.ts";
 
 export interface ReceiverOptions {
@@ -66,92 +66,90 @@ export function createReceiver(options: ReceiverOptions): Hono {
       groupCommit.submit({ source: "http", readings, quarantine: [], done: resolve });
     });
 
-  app.post(
-    "/v1/readings",
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) => {
-        metrics.rejected.inc({ source: "http", reason: "too_large" });
-        return problem(
-          c,
-          413,
-          "Payload Too Large",
-          `the body exceeds ${options.maxBodyBytes} bytes (PLANTLINK_HTTP_MAX_BODY_BYTES); send fewer readings per request`,
-        );
-      },
-    }),
-    async (c) => {
-      const sender = await identify(c.req.header("authorization"));
-      if (!sender) {
-        metrics.rejected.inc({ source: "http", reason: "unauthorized" });
-        return problem(
-          c,
-          401,
-          "Unauthorized",
-          "send a gateway token (Authorization: Bearer …) or device credentials (Basic)",
-          {
-            headers: { "www-authenticate": 'Bearer realm="plantlink-edge"' },
-          },
-        );
-      }
-      const type = c.req.header("content-type") ?? "";
-      if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-        metrics.rejected.inc({ source: "http", reason: "unsupported_media_type" });
-        return problem(
-          c,
-          415,
-          "Unsupported Media Type",
-          `send application/json, not "${type || "no content type"}"`,
-        );
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch (error) {
-        metrics.rejected.inc({ source: "http", reason: "invalid_json" });
-        const why = error instanceof Error ? error.message : String(error);
-        return problem(c, 400, "Bad Request", `the body is not JSON: ${why}`);
-      }
-      const { readings, rejections } = validator.parseReadings(body);
-      if (rejections.length > 0) {
-        metrics.rejected.inc({ source: "http", reason: "invalid_reading" });
-        return problem(
-          c,
-          400,
-          "Bad Request",
-          `${rejections.length} problem(s) in the readings; nothing was stored`,
-          {
-            errors: rejections,
-          },
-        );
-      }
-      if (sender.kind === "device") {
-        const foreign: Rejection[] = [];
-        readings.forEach((r, index) => {
-          if (r.equipmentId !== sender.id) {
-            foreign.push({
-              ...(Array.isArray(body) ? { index } : {}),
-              field: "equipmentId",
-              reason: `device ${sender.id} may only send its own readings, not ${r.equipmentId}`,
-            });
-          }
-        });
-        if (foreign.length > 0) {
-          metrics.rejected.inc({ source: "http", reason: "forbidden_equipment" });
-          return problem(c, 403, "Forbidden", "a device sends only its own readings; nothing was stored", {
-            errors: foreign,
+  const tooLarge = (c: Context) => {
+    metrics.rejected.inc({ source: "http", reason: "too_large" });
+    return problem(
+      c,
+      413,
+      "Payload Too Large",
+      `the body exceeds ${options.maxBodyBytes} bytes (PLANTLINK_HTTP_MAX_BODY_BYTES); send fewer readings per request`,
+    );
+  };
+
+  app.post("/v1/readings", async (c) => {
+    if (declaredTooLarge(c, options.maxBodyBytes)) return tooLarge(c);
+    const sender = await identify(headerOf(c, "authorization"));
+    if (!sender) {
+      metrics.rejected.inc({ source: "http", reason: "unauthorized" });
+      return problem(
+        c,
+        401,
+        "Unauthorized",
+        "send a gateway token (Authorization: Bearer …) or device credentials (Basic)",
+        {
+          headers: { "www-authenticate": 'Bearer realm="plantlink-edge"' },
+        },
+      );
+    }
+    const type = headerOf(c, "content-type") ?? "";
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      metrics.rejected.inc({ source: "http", reason: "unsupported_media_type" });
+      return problem(
+        c,
+        415,
+        "Unsupported Media Type",
+        `send application/json, not "${type || "no content type"}"`,
+      );
+    }
+    const text = await readBodyText(c, options.maxBodyBytes);
+    if (!text.ok) return tooLarge(c);
+    let body: unknown;
+    try {
+      body = JSON.parse(text.text);
+    } catch (error) {
+      metrics.rejected.inc({ source: "http", reason: "invalid_json" });
+      const why = error instanceof Error ? error.message : String(error);
+      return problem(c, 400, "Bad Request", `the body is not JSON: ${why}`);
+    }
+    const { readings, rejections } = validator.parseReadings(body);
+    if (rejections.length > 0) {
+      metrics.rejected.inc({ source: "http", reason: "invalid_reading" });
+      return problem(
+        c,
+        400,
+        "Bad Request",
+        `${rejections.length} problem(s) in the readings; nothing was stored`,
+        {
+          errors: rejections,
+        },
+      );
+    }
+    if (sender.kind === "device") {
+      const foreign: Rejection[] = [];
+      readings.forEach((r, index) => {
+        if (r.equipmentId !== sender.id) {
+          foreign.push({
+            ...(Array.isArray(body) ? { index } : {}),
+            field: "equipmentId",
+            reason: `device ${sender.id} may only send its own readings, not ${r.equipmentId}`,
           });
         }
-      }
-      const refused = await commit(readings);
-      if (refused) {
-        metrics.refused.inc({ source: "http", reason: refused.code });
-        return problem(c, 503, "Service Unavailable", refused.message, {
-          headers: { "retry-after": String(RETRY_AFTER[refused.code]) },
+      });
+      if (foreign.length > 0) {
+        metrics.rejected.inc({ source: "http", reason: "forbidden_equipment" });
+        return problem(c, 403, "Forbidden", "a device sends only its own readings; nothing was stored", {
+          errors: foreign,
         });
       }
-      return c.json({ accepted: readings.length }, 202);
-    },
-  );
+    }
+    const refused = await commit(readings);
+    if (refused) {
+      metrics.refused.inc({ source: "http", reason: refused.code });
+      return problem(c, 503, "Service Unavailable", refused.message, {
+        headers: { "retry-after": String(RETRY_AFTER[refused.code]) },
+      });
+    }
+    return c.json({ accepted: readings.length }, 202);
+  });
   return app;
 }

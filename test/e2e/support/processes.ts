@@ -132,6 +132,8 @@ export function centralChild(options: CentralChildOptions): Child {
       PLANTLINK_CENTRAL_PORT: String(options.port),
       PLANTLINK_CENTRAL_DATA_DIR: options.dataDir,
       PLANTLINK_CENTRAL_MIGRATE: "false",
+      // One process, as these tests kill and signal it; a test of the workers asks for them in `env`.
+      PLANTLINK_CENTRAL_WORKERS: "1",
       LOG_LEVEL: "warn",
       ...(options.tls
         ? {
