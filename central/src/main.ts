@@ -4,6 +4,7 @@
  * the HTTP app, and serves. `close()` undoes all of it in reverse order; SIGTERM (in cli.ts) calls it.
  */
 import { type Logger, pino } from "pino";
+import { AnswerCache } from "./answers/answer-cache.ts";
 import { createTokenStore, type TokenStore } from "./auth/tokens.ts";
 import type { CentralConfig } from "./config.ts";
 import { createSessions } from "./dashboard/session.ts";
@@ -71,10 +72,18 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     const tokens = createTokenStore(sql);
     const firstAdminToken = await createFirstAdminToken(sql, log);
 
+    const metrics = createMetrics({ sql, poolMax: config.poolMax });
+    const answers = new AnswerCache(sql, {
+      onLookup: (outcome) => metrics.recordAnswer(outcome),
+      onPruneError: (error) => log.warn({ msg: "could not prune ingest marks; will retry", err: error }),
+    });
+    answers.start();
+    undo.push(async () => answers.close());
     const parts: Parts = {
       sql,
       tokens,
-      metrics: createMetrics({ sql, poolMax: config.poolMax }),
+      metrics,
+      answers,
       log,
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },
       backfillMaxBytes: config.backfillMaxBytes,

@@ -5,6 +5,7 @@
  */
 import { centiToNumber } from "@plantlink/shared";
 import type { Sql } from "../db/connect.ts";
+import { markEverything } from "../ingest/ingest-marks.ts";
 import type { LimitsCenti } from "./status.ts";
 
 export const LIMIT_FIELDS = ["warningLow", "warningHigh", "criticalLow", "criticalHigh", "target"] as const;
@@ -125,6 +126,7 @@ export async function writeLimits(
     await tx`
       insert into equipment_limits_audit (equipment_id, by_token_id, by_name, before, after)
       values (${equipmentId}, ${by.tokenId}, ${by.name}, ${tx.json(toJson(before))}, ${tx.json(toJson(limits))})`;
+    await markEverything(tx);
   });
   return readLimits(sql, equipmentId);
 }

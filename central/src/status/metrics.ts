@@ -20,6 +20,8 @@ export interface CentralMetrics {
   registry: Registry;
   /** Counts one ingest call's outcome and how long it took. */
   recordIngest(source: IngestSource, counts: IngestCounts, seconds: number): void;
+  /** Counts one read answer: served from the answer cache, computed, or recomputed because it changed. */
+  recordAnswer(outcome: "hit" | "miss" | "stale"): void;
 }
 
 /** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
@@ -42,6 +44,13 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const answers = new Counter({
+    name: "plantlink_central_answers_total",
+    help: "Read answers (averages, equipment, series) by outcome: hit (cached and still exact), miss (none cached), stale (changed, recomputed)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of ["hit", "miss", "stale"]) answers.inc({ outcome }, 0);
   // Every label combination exists from the start, so a rate() over it never sees a missing series.
   for (const source of ["edge", "direct", "backfill"] as const) {
     for (const outcome of ["inserted", "duplicate", "conflict", "rejected"])
@@ -82,6 +91,9 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
       readings.inc({ source, outcome: "conflict" }, counts.conflicts);
       readings.inc({ source, outcome: "rejected" }, counts.rejected);
       latency.observe({ source }, seconds);
+    },
+    recordAnswer(outcome) {
+      answers.inc({ outcome });
     },
   };
 }
