@@ -4,6 +4,7 @@
  * the HTTP app, and serves. `close()` undoes all of it in reverse order; SIGTERM (in cli.ts) calls it.
  */
 import { type Logger, pino } from "pino";
+import { AnswerCache } from "./answers/answer-cache.ts";
 import { createTokenStore, type TokenStore } from "./auth/tokens.ts";
 import type { CentralConfig } from "./config.ts";
 import { createSessions } from "./dashboard/session.ts";
@@ -83,10 +84,18 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
     }
     const tokens = createTokenStore(sql);
 
+    const metrics = createMetrics({ sql, poolMax, worker: worker ? process.pid : undefined });
+    const answers = new AnswerCache(sql, {
+      onLookup: (outcome) => metrics.recordAnswer(outcome),
+      onPruneError: (error) => log.warn({ msg: "could not prune ingest marks; will retry", err: error }),
+    });
+    answers.start();
+    undo.push(async () => answers.close());
     const parts: Parts = {
       sql,
       tokens,
-      metrics: createMetrics({ sql, poolMax, worker: worker ? process.pid : undefined }),
+      metrics,
+      answers,
       ...(worker ? { metricsText: worker.clusterMetrics } : {}),
       log,
       limits: { bodyBytes: config.bodyLimitBytes, decompressedBytes: config.decompressedLimitBytes },

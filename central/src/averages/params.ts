@@ -27,7 +27,7 @@ export const atQuery = z
   .openapi({
     description:
       "the window's end (`now`), RFC 3339 with an offset, from 1970-01-01T00:00:00Z to before " +
-      "2200-01-01T00:00:00Z; default: the time of the request",
+      "2200-01-01T00:00:00Z; default: the time of the request, down to the whole second",
     example: "2026-02-15T06:30:00Z",
   });
 
@@ -73,9 +73,16 @@ export async function selectedSensors(
   return rows.map((row) => row.equipment_id);
 }
 
-/** The parsed `at`, or the clock. The schema has already refused an unparsable one. */
+/**
+ * Without `at`, answers are for the last whole second: every request within a second asks the same
+ * question, so they share one cached answer (answers/answer-cache.ts), and the answer's `to` states
+ * the instant it is exact for.
+ */
+export const NOW_STEP_MS = 1000;
+
+/** The parsed `at`, or the clock's last whole second. The schema has already refused an unparsable one. */
 export function atOrNow(at: string | undefined, now: () => number): number {
-  if (at === undefined) return now();
+  if (at === undefined) return Math.floor(now() / NOW_STEP_MS) * NOW_STEP_MS;
   const parsed = parseAt(at);
   if (!parsed.ok) throw new Error(`at was validated but does not parse: ${parsed.reason}`);
   return parsed.ms;

@@ -1,11 +1,10 @@
 /** `GET /v1/averages`: every sensor's exact window figures and status, in one request for the overview. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { PROBLEM_CONTENT_TYPE, problemSchema } from "@plantlink/shared";
+import { answerResponse } from "../answers/answer-response.ts";
+import { answerContext, averagesSpec } from "../answers/answer-specs.ts";
 import { statusSchema } from "../equipment/status.ts";
-import { statusThresholdsOf } from "../equipment/thresholds.ts";
-import { conditionalJson } from "../http/conditional.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
-import { averages, averagesToJson } from "./averages.ts";
 import { atOrNow, atQuery, edgeIdQuery, equipmentIdsQuery, selectedSensors, windowQuery } from "./params.ts";
 import { WINDOWS } from "./windows.ts";
 
@@ -69,7 +68,8 @@ const getAverages = defineRoute({
       "Readings with now − W < timestamp ≤ now, for each sensor with at least one (or only the repeated " +
       "`equipmentId`s, and only those last sent by `edgeId` when given). Whole rollup buckets plus raw " +
       "readings at the window's edges, so the figures equal PostgreSQL's aggregates over the raw rows. " +
-      "Carries `ETag`; `If-None-Match` answers 304.",
+      "Without `at`, the window ends at the request's last whole second (`to`). Carries `ETag`; " +
+      "`If-None-Match` answers 304.",
     request: {
       query: z.object({
         window: windowQuery,
@@ -89,17 +89,12 @@ const getAverages = defineRoute({
   }),
   handler: (parts) => async (c) => {
     const query = c.req.valid("query");
-    const answer = await averages(
-      parts.sql,
-      {
-        window: query.window,
-        at: atOrNow(query.at, parts.validation.now ?? Date.now),
-        equipmentIds: await selectedSensors(parts.sql, query),
-      },
-      statusThresholdsOf(parts),
-    );
-    const body = averagesToJson(answer);
-    return conditionalJson(c, body, WINDOWS[query.window].maxAgeSeconds);
+    const spec = averagesSpec(answerContext(parts), {
+      window: query.window,
+      at: atOrNow(query.at, parts.validation.now ?? Date.now),
+      equipmentIds: await selectedSensors(parts.sql, query),
+    });
+    return answerResponse(c, parts.answers, spec, WINDOWS[query.window].maxAgeSeconds);
   },
 });
 

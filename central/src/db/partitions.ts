@@ -3,6 +3,7 @@
  * made ahead of time; a month without its partition still takes inserts (the default partition), and
  * creating the partition later moves that month's rows into it.
  */
+import { markEverything } from "../ingest/ingest-marks.ts";
 import type { Sql } from "./connect.ts";
 
 /** Ensures the partitions of `months` UTC months starting with the month of `from`; returns how many it made. */
@@ -12,11 +13,17 @@ export async function ensureReadingsPartitions(sql: Sql, from: Date, months: num
   return row?.created ?? 0;
 }
 
-/** Retention: drops every monthly partition that ends at or before `cutoff`; returns their names. */
+/**
+ * Retention: drops every monthly partition that ends at or before `cutoff`; returns their names. The
+ * raw rows of old windows' edges go, so cached answers are told, in the same transaction.
+ */
 export async function dropReadingsPartitionsBefore(sql: Sql, cutoff: Date): Promise<string[]> {
-  const rows = await sql<{ name: string }[]>`
-    select plantlink_drop_readings_partitions_before(${cutoff.toISOString()}::timestamptz) as name`;
-  return rows.map((row) => row.name);
+  return sql.begin(async (tx) => {
+    const rows = await tx<{ name: string }[]>`
+      select plantlink_drop_readings_partitions_before(${cutoff.toISOString()}::timestamptz) as name`;
+    if (rows.length > 0) await markEverything(tx);
+    return rows.map((row) => row.name);
+  });
 }
 
 export interface PartitionMaintenanceOptions {

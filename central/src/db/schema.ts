@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  customType,
   date,
   index,
   jsonb,
@@ -142,6 +143,26 @@ export const setAsideSummary = pgTable("set_aside_summary", {
   lastCenti: centi("last_centi").notNull(),
   lastReason: text("last_reason").$type<SetAsideReason>().notNull(),
 });
+
+/** A transaction id that never wraps (PostgreSQL's `xid8`), compared with snapshots. */
+const xid8 = customType<{ data: string }>({ dataType: () => "xid8" });
+
+/**
+ * One row per transaction that stored readings (or changed limits): its transaction id and the span of
+ * reading timestamps it touched, `[lo, hi]`. The answer cache (central/src/answers/) asks "did any
+ * transaction my snapshot could not see touch my window?" in one indexed statement, so every central
+ * process and server stays exact without talking to the others. Rows older than any live cached
+ * snapshot are deleted by the cache's pruner.
+ */
+export const ingestMarks = pgTable(
+  "ingest_marks",
+  {
+    xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
+    lo: instant("lo").notNull(),
+    hi: instant("hi").notNull(),
+  },
+  (t) => [index("ingest_marks_xid_idx").on(t.xid)],
+);
 
 /** What each sensor has reported: served by GET /v1/equipment without scanning readings. */
 export const equipment = pgTable("equipment", {

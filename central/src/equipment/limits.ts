@@ -5,6 +5,7 @@
  */
 import { centiToNumber } from "@plantlink/shared";
 import type { Sql } from "../db/connect.ts";
+import { markEverything } from "../ingest/ingest-marks.ts";
 import { NO_SCREEN, type SensorScreen, screenProblem } from "../ingest/screen.ts";
 import type { LimitsCenti } from "./status.ts";
 
@@ -158,6 +159,7 @@ export async function writeLimits(
     await tx`
       insert into equipment_limits_audit (equipment_id, by_token_id, by_name, before, after)
       values (${equipmentId}, ${by.tokenId}, ${by.name}, ${tx.json(toJson(before))}, ${tx.json(toJson(limits))})`;
+    await markEverything(tx);
   });
   return readLimits(sql, equipmentId);
 }

@@ -5,6 +5,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { formatTimestamp } from "@plantlink/shared";
 import type { Context } from "hono";
+import { answerResponse } from "../answers/answer-response.ts";
+import { answerContext, equipmentSpec, seriesSpec, sparklinesSpec } from "../answers/answer-specs.ts";
 import {
   atOrNow,
   atQuery,
@@ -22,7 +24,6 @@ import { conditionalJson } from "../http/conditional.ts";
 import type { AppEnv } from "../http/context.ts";
 import { NotFoundError } from "../http/problem.ts";
 import { defineRoute, type RouteModule } from "../http/route.ts";
-import { listEquipment } from "./equipment-list.ts";
 import { DEFAULT_GAP_MULTIPLE, gaps } from "./gaps.ts";
 import {
   equipmentEntrySchema,
@@ -30,8 +31,6 @@ import {
   seriesAnswerSchema,
   sparklinesAnswerSchema,
 } from "./schemas.ts";
-import { series } from "./series.ts";
-import { statusThresholdsOf } from "./thresholds.ts";
 
 const json = <T extends z.ZodType>(description: string, schema: T) => ({
   description,
@@ -99,34 +98,12 @@ const listRoute = defineRoute({
   }),
   handler: (parts) => async (c) => {
     const query = c.req.valid("query");
-    const at = atOrNow(query.at, parts.validation.now ?? Date.now);
-    const list = await listEquipment(
-      parts.sql,
-      { window: query.window, at, prefix: query.prefix },
-      statusThresholdsOf(parts),
-    );
-    const body = {
+    const spec = equipmentSpec(answerContext(parts), {
       window: query.window,
-      from: formatTimestamp(list.bounds.from),
-      to: formatTimestamp(list.bounds.to),
-      equipment: list.equipment.map((e) => ({
-        ...e,
-        firstReading: formatTimestamp(e.firstReading),
-        lastReading: formatTimestamp(e.lastReading),
-        window: e.window && {
-          ...e.window,
-          first: formatTimestamp(e.window.first),
-          last: formatTimestamp(e.window.last),
-        },
-        setAside: e.setAside && {
-          count: e.setAside.count,
-          lastValue: e.setAside.lastValue,
-          lastTimestamp: formatTimestamp(e.setAside.lastTimestamp),
-          lastReason: e.setAside.lastReason,
-        },
-      })),
-    };
-    return cached(c, body, query.window);
+      at: atOrNow(query.at, parts.validation.now ?? Date.now),
+      prefix: query.prefix,
+    });
+    return answerResponse(c, parts.answers, spec, WINDOWS[query.window].maxAgeSeconds);
   },
 });
 
@@ -155,24 +132,17 @@ const seriesRoute = defineRoute({
   handler: (parts) => async (c) => {
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    await assertKnown(parts.sql, id);
-    const answer = await series(parts.sql, {
-      window: query.window,
-      at: atOrNow(query.at, parts.validation.now ?? Date.now),
-      points: query.points,
-      equipmentIds: [id],
-    });
-    const buckets = answer.sensors.get(id) ?? [];
-    const body = {
-      equipmentId: id,
-      window: query.window,
-      from: formatTimestamp(answer.bounds.from),
-      to: formatTimestamp(answer.bounds.to),
-      bucketMs: answer.bucketMs,
-      count: buckets.reduce((total, b) => total + b.count, 0),
-      buckets: buckets.map((b) => ({ ...b, start: formatTimestamp(b.start) })),
-    };
-    return cached(c, body, query.window);
+    const spec = seriesSpec(
+      answerContext(parts),
+      {
+        equipmentId: id,
+        window: query.window,
+        at: atOrNow(query.at, parts.validation.now ?? Date.now),
+        points: query.points,
+      },
+      () => assertKnown(parts.sql, id),
+    );
+    return answerResponse(c, parts.answers, spec, WINDOWS[query.window].maxAgeSeconds);
   },
 });
 
@@ -203,27 +173,13 @@ const sparklinesRoute = defineRoute({
   }),
   handler: (parts) => async (c) => {
     const query = c.req.valid("query");
-    const answer = await series(parts.sql, {
+    const spec = sparklinesSpec(answerContext(parts), {
       window: query.window,
       at: atOrNow(query.at, parts.validation.now ?? Date.now),
       points: query.points,
       equipmentIds: await selectedSensors(parts.sql, query),
     });
-    const body = {
-      window: query.window,
-      from: formatTimestamp(answer.bounds.from),
-      to: formatTimestamp(answer.bounds.to),
-      bucketMs: answer.bucketMs,
-      starts: answer.starts.map(formatTimestamp),
-      sensors: [...answer.sensors].map(([equipmentId, buckets]) => ({
-        equipmentId,
-        count: buckets.map((b) => b.count),
-        average: buckets.map((b) => b.average),
-        min: buckets.map((b) => b.min),
-        max: buckets.map((b) => b.max),
-      })),
-    };
-    return cached(c, body, query.window);
+    return answerResponse(c, parts.answers, spec, WINDOWS[query.window].maxAgeSeconds);
   },
 });
 

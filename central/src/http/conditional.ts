@@ -8,8 +8,23 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 
-function etagOf(body: Uint8Array): string {
+/** The answer as sent: its JSON bytes and their strong ETag. */
+export interface SerializedAnswer {
+  body: Buffer<ArrayBuffer>;
+  etag: string;
+}
+
+export function etagOf(body: Uint8Array): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+}
+
+/**
+ * Serialised and encoded once, for the tag and the body alike: 2,000 sensors' averages are 600 KB of
+ * JSON, and its σ and ± make it a string that costs milliseconds each time it is turned into UTF-8.
+ */
+export function serializeAnswer(data: unknown): SerializedAnswer {
+  const body = Buffer.from(JSON.stringify(data));
+  return { body, etag: etagOf(body) };
 }
 
 /** RFC 9110 §13.1.2: weak comparison, `*` matches anything. */
@@ -36,15 +51,16 @@ function cacheHeaders(etag: string, maxAgeSeconds: number): Record<string, strin
 }
 
 /**
- * The answer to a conditional GET of `data`: a bare `304` when the request's `If-None-Match` names the
- * tag of these exact bytes, else the JSON with its tag and caching headers. Serialised and encoded
- * once, for the tag and the body alike: 2,000 sensors' averages are 600 KB of JSON, and its σ and ±
- * make it a string that costs milliseconds each time it is turned into UTF-8.
+ * The answer to a conditional GET: a bare `304` when the request's `If-None-Match` names the tag of
+ * these exact bytes, else the JSON with its tag and caching headers.
  */
+export function conditionalAnswer(c: Context, answer: SerializedAnswer, maxAgeSeconds: number): Response {
+  const headers = cacheHeaders(answer.etag, maxAgeSeconds);
+  if (matchesIfNoneMatch(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
+  return c.body(answer.body, 200, { ...headers, "Content-Type": "application/json" });
+}
+
+/** The same for `data`, serialised here. */
 export function conditionalJson(c: Context, data: unknown, maxAgeSeconds: number): Response {
-  const body = Buffer.from(JSON.stringify(data));
-  const etag = etagOf(body);
-  const headers = cacheHeaders(etag, maxAgeSeconds);
-  if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304, headers);
-  return c.body(body, 200, { ...headers, "Content-Type": "application/json" });
+  return conditionalAnswer(c, serializeAnswer(data), maxAgeSeconds);
 }

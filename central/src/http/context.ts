@@ -7,6 +7,7 @@ import type { ValidationOptions } from "@plantlink/shared";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Sql } from "postgres";
+import type { AnswerCache } from "../answers/answer-cache.ts";
 import type { Principal, TokenStore } from "../auth/tokens.ts";
 import type { Sessions } from "../dashboard/session.ts";
 import type { StatusThresholds } from "../equipment/status.ts";
@@ -55,6 +56,11 @@ export interface Parts {
    * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.
    */
   sessions?: Sessions | undefined;
+  /**
+   * Read answers (averages, equipment list, series) shared by every caller while the database proves
+   * them exact (answers/answer-cache.ts); absent, each request computes its own.
+   */
+  answers?: AnswerCache | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
   /**

@@ -7,7 +7,7 @@
  *
  * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
  * (readings, then rollup_10min, rollup_hour, rollup_6h, rollup_day, rollup_week, equipment; conflicts
- * has no key to wait on), and within a table in key order — the readings in the order sorted here,
+ * and ingest_marks have no key to wait on), and within a table in key order — the readings in the order sorted here,
  * the rest by each statement's ORDER BY.
  * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
@@ -15,6 +15,7 @@ import type { Reading } from "@plantlink/shared";
 import postgres from "postgres";
 import { ROLLUP_LEVELS, type RollupTable } from "../averages/rollup-levels.ts";
 import type { Sql, TransactionSql } from "../db/connect.ts";
+import { markChanged } from "./ingest-marks.ts";
 
 export interface IngestResult {
   inserted: number;
@@ -104,11 +105,26 @@ export async function ingestInTransaction(
   // them (invisible to the first statement), are compared in a statement of their own.
   missed.push(...first.unseen);
   const rest = missed.length > 0 ? await classifyMissed(tx, missed, source) : { duplicates: 0, conflicts: 0 };
+  if (first.inserted > 0) await markChanged(tx, ...tsSpan(firsts));
   return {
     inserted: first.inserted,
     duplicates: first.duplicates + rest.duplicates,
     conflicts: first.conflicts + rest.conflicts,
   };
+}
+
+/**
+ * The earliest and latest timestamp offered: a superset of what went in, which only ever makes the
+ * answer cache recompute an answer it could have kept.
+ */
+export function tsSpan(readings: readonly Reading[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const reading of readings) {
+    if (reading.ts < lo) lo = reading.ts;
+    if (reading.ts > hi) hi = reading.ts;
+  }
+  return [lo, hi];
 }
 
 function byIdentity(a: Reading, b: Reading): number {

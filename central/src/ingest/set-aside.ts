@@ -14,7 +14,8 @@
 import type { Reading } from "@plantlink/shared";
 import type { TransactionSql } from "../db/connect.ts";
 import type { SetAsideReason } from "../db/schema.ts";
-import { type IngestOptions, type IngestResult, ingestInTransaction } from "./ingest.ts";
+import { type IngestOptions, type IngestResult, ingestInTransaction, tsSpan } from "./ingest.ts";
+import { markChanged } from "./ingest-marks.ts";
 import { NO_SCREEN, type SensorScreen, setAsideReason } from "./screen.ts";
 
 export interface ScreenedResult extends IngestResult {
@@ -32,6 +33,8 @@ export async function ingestScreened(
 ): Promise<ScreenedResult> {
   const screened = await screenReadings(tx, readings, source, sentinels);
   const stored = await ingestInTransaction(tx, screened.kept, source, options);
+  // The equipment list shows each sensor's set-aside count: cached lists must see this transaction.
+  if (screened.setAside > 0) await markChanged(tx, ...tsSpan(readings));
   return {
     inserted: stored.inserted,
     duplicates: stored.duplicates + screened.duplicates,

@@ -24,6 +24,8 @@ export interface CentralMetrics {
   recordIngest(source: IngestSource, counts: IngestCounts, seconds: number): void;
   /** Counts one request served by this worker process (a no-op outside a cluster). */
   countWorkerRequest(): void;
+  /** Counts one read answer: served from the answer cache, computed, or recomputed because it changed. */
+  recordAnswer(outcome: "hit" | "miss" | "stale"): void;
 }
 
 /** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
@@ -54,6 +56,13 @@ export function createMetrics(options: MetricsOptions = {}): CentralMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const answers = new Counter({
+    name: "plantlink_central_answers_total",
+    help: "Read answers (averages, equipment, series) by outcome: hit (cached and still exact), miss (none cached), stale (changed, recomputed)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of ["hit", "miss", "stale"]) answers.inc({ outcome }, 0);
   // Every label combination exists from the start, so a rate() over it never sees a missing series.
   for (const source of ["edge", "direct", "backfill"] as const) {
     for (const outcome of ["inserted", "duplicate", "conflict", "set_aside", "rejected"])
@@ -113,6 +122,9 @@ export function createMetrics(options: MetricsOptions = {}): CentralMetrics {
       readings.inc({ source, outcome: "set_aside" }, counts.setAside ?? 0);
       readings.inc({ source, outcome: "rejected" }, counts.rejected);
       latency.observe({ source }, seconds);
+    },
+    recordAnswer(outcome) {
+      answers.inc({ outcome });
     },
   };
 }

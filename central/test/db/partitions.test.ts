@@ -1,10 +1,13 @@
 /** readings is partitioned by UTC month: inserts never fail for a missing month, retention is a DROP. */
 import { describe, expect, it } from "vitest";
+import { AnswerCache } from "../../src/answers/answer-cache.ts";
+import { seriesSpec } from "../../src/answers/answer-specs.ts";
 import {
   dropReadingsPartitionsBefore,
   ensureReadingsPartitions,
   maintainReadingsPartitions,
 } from "../../src/db/partitions.ts";
+import { DEFAULT_STATUS_THRESHOLDS } from "../../src/equipment/status.ts";
 import { ingest } from "../../src/ingest/ingest.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
@@ -59,6 +62,24 @@ describe("readings partitions", () => {
     expect(dropped).toEqual(["readings_y2017m01"]);
     const left = await sql`select ts from readings where equipment_id = 'EQ-2'`;
     expect(left).toEqual([{ ts: new Date("2017-02-10T00:00:00Z") }]);
+  });
+
+  it("tell cached answers when retention drops readings", async () => {
+    await ensureReadingsPartitions(sql, new Date("2016-01-01T00:00:00Z"), 1);
+    await ingest(sql, [{ equipmentId: "EQ-3", ts: Date.parse("2016-01-09T12:05:00Z"), centi: 1 }], "x");
+    const cache = new AnswerCache(sql);
+    const spec = seriesSpec(
+      { sql, thresholds: DEFAULT_STATUS_THRESHOLDS },
+      { equipmentId: "EQ-3", window: "24h", at: Date.parse("2016-01-10T12:03:00Z"), points: 24 },
+      async () => undefined,
+    );
+    const countOf = async () =>
+      (JSON.parse((await cache.answer(spec)).body.toString()) as { count: number }).count;
+    expect(await countOf()).toBe(1);
+    await dropReadingsPartitionsBefore(sql, new Date("2016-02-01T00:00:00Z"));
+    // The reading lies in the window's first, partial 10 minutes, read from the raw rows, now gone.
+    expect(await countOf()).toBe(JSON.parse(JSON.stringify(await spec.compute())).count);
+    expect(await countOf()).not.toBe(1);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { pino } from "pino";
 import { afterAll } from "vitest";
+import { AnswerCache } from "../../src/answers/answer-cache.ts";
 import type { Role } from "../../src/auth/roles.ts";
 import { createTokenStore } from "../../src/auth/tokens.ts";
 import { createApp } from "../../src/http/app.ts";
@@ -41,6 +42,8 @@ export async function startTestCentral(
     limits: { bodyBytes: 1_000_000, decompressedBytes: 4_000_000, ...options.limits },
     validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
     readiness: createReadiness(db.sql),
+    // As main.ts builds it: every read route's test also proves its cached answers.
+    answers: new AnswerCache(db.sql),
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
   const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
