@@ -66,3 +66,11 @@ export function reasonOf(cause: unknown): string {
   if (cause instanceof Error) return `the upload was cut off before the end of the file (${cause.message})`;
   return `the upload was cut off before the end of the file (${String(cause)})`;
 }
+
+/** The client closed the connection before the upload was read to its end; what was stored stays. */
+export class ClientGoneError extends BackfillError {
+  readonly code = "client_gone";
+  constructor() {
+    super("the client closed the connection before the end of the file, so reading stopped there");
+  }
+}
