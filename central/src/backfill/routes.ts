@@ -127,7 +127,7 @@ async function openUpload(
   return { source: form.stream, fileName: form.fileName };
 }
 
-function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
+function postBackfill(maxBytesOf: (parts: Parts) => number, batchRows: number | undefined): ApiRoute {
   const route = createRoute({
     method: "post",
     path: "/v1/backfill",
@@ -204,7 +204,15 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
               onBatch: (counts, seconds) => parts.metrics.recordIngest("backfill", counts, seconds),
             },
             upload.source,
-            { uploadId, fileName, tokenId: principal.tokenId, maxBytes },
+            {
+              uploadId,
+              fileName,
+              tokenId: principal.tokenId,
+              maxBytes,
+              batchRows,
+              // Aborted when the client leaves: the upload stops there instead of running on for no one.
+              signal: c.req.raw.signal,
+            },
           );
           return c.json(report, 201, { Location: `/v1/backfill/${uploadId}` });
         } catch (error) {
@@ -291,9 +299,15 @@ const getBackfill = defineRoute({
   },
 });
 
-/** The backfill routes; `maxBytesOf` reads the size limit from the parts (tests pass their own). */
-export function backfillRoutesWith(maxBytesOf: (parts: Parts) => number): RouteModule {
-  return [postBackfill(maxBytesOf), listBackfills, getBackfill];
+/**
+ * The backfill routes; `maxBytesOf` reads the size limit from the parts, and `batchRows` sets the rows
+ * per transaction (tests pass their own).
+ */
+export function backfillRoutesWith(
+  maxBytesOf: (parts: Parts) => number,
+  batchRows?: number | undefined,
+): RouteModule {
+  return [postBackfill(maxBytesOf, batchRows), listBackfills, getBackfill];
 }
 
 export const backfillRoutes: RouteModule = backfillRoutesWith(
