@@ -169,7 +169,9 @@ function postBackfill(maxBytesOf: (parts: Parts) => number, batchRows: number | 
         content: { "application/json": { schema: uploadReportSchema } },
       },
       400: problem("the header lacks a column, or the file stopped early (`report` says what was stored)"),
-      413: problem("the file is larger than the backfill limit (`report` says what was stored)"),
+      413: problem(
+        "the file is larger than the backfill limit, or a gzip body inflates more than 100x (a decompression bomb); `report` says what was stored",
+      ),
       415: problem("the body is not CSV text (a workbook, UTF-16, another Content-Type)"),
     },
   });
@@ -225,6 +227,8 @@ function postBackfill(maxBytesOf: (parts: Parts) => number, batchRows: number | 
             status: answer.problem.status,
           });
           const { problem, extras } = answer;
+          // The answer carries the body's own failure (a cut-off, a gzip bomb) and the report.
+          c.set("bodyFailureAnswered", true);
           // Every cause maps to one of the three documented answers.
           const status = problem.status === 413 ? 413 : problem.status === 415 ? 415 : 400;
           return c.json({ ...problemBody(problem), status, ...extras }, status, {
