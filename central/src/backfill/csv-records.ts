@@ -48,7 +48,7 @@ const FIELD_START = 0;
 const UNQUOTED = 1;
 /** inside a quoted field; */
 const QUOTED = 2;
-/** past a quoted field's closing quote, where anything before the next `,` is kept as it is. */
+/** past a quoted field's closing quote, where anything before the next `,` makes the quotes ordinary. */
 const AFTER_QUOTE = 3;
 type State = typeof FIELD_START | typeof UNQUOTED | typeof QUOTED | typeof AFTER_QUOTE;
 
@@ -231,8 +231,10 @@ export class CsvRecordReader {
     if (this.state === UNQUOTED) return this.text.slice(this.fieldStart, stop);
     let value = this.text.slice(this.fieldStart + 1, this.quotedEnd);
     if (this.escapedQuote) value = value.replaceAll('""', '"');
-    // Text after the closing quote is kept as it is, like a quote inside an unquoted field.
-    return stop > this.quotedEnd + 1 ? value + this.text.slice(this.quotedEnd + 1, stop) : value;
+    if (stop === this.quotedEnd + 1) return value;
+    // Text after the closing quote makes the quotes ordinary characters (as csv-parse's relax_quotes
+    // did): `"12"3` is read as it is written, not as 123.
+    return `"${value}"${this.text.slice(this.quotedEnd + 1, stop)}`;
   }
 
   /** Hands out the record that ends just before `next`, after its line break if it has one. */
