@@ -109,6 +109,8 @@ export async function backfill(
    * dropped, because the reader is not told the file ended.
    */
   let cutOff: unknown;
+  /** Whether the source was read to its end, so that what is left to do is the records in the reader. */
+  let wholeFile = false;
   /** Feeds the reader one chunk of the source at a time, and the end of the file at its end. */
   async function* fed(): AsyncGenerator<void> {
     try {
@@ -130,6 +132,7 @@ export async function backfill(
     for (const part of scanner.end()) reader.push(decoder.write(part));
     reader.push(decoder.end());
     reader.end();
+    wholeFile = true;
     yield;
   }
 
@@ -233,7 +236,8 @@ export async function backfill(
           break reading;
         }
       }
-      if (!(await breathe())) {
+      // Past the last record of a file read whole, the report is complete, whoever is left to read it.
+      if (!wholeFile && !(await breathe())) {
         cutOff = new ClientGoneError();
         break;
       }

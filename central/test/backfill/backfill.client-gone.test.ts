@@ -6,7 +6,9 @@
 import { request } from "node:http";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { backfill } from "../../src/backfill/backfill.ts";
 import { backfillRoutesWith } from "../../src/backfill/routes.ts";
+import { createUploadStore } from "../../src/backfill/uploads.ts";
 import { apiRoutes } from "../../src/http/routes.ts";
 import { bearer, startTestCentral } from "../http/test-central.ts";
 
@@ -101,5 +103,23 @@ describe("a client that leaves in the middle of an upload", () => {
     // Nothing acknowledged is lost: the lines the report counts are stored.
     expect(stored).toBeGreaterThanOrEqual(gone.committedLine - 1);
     expect(stoppedAfterMs).toBeLessThan(5_000);
+  });
+
+  it("still reports a file read to its end as complete when the client leaves just after", async () => {
+    const left = new AbortController();
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from("equipmentId,timestamp,value\nGONE-LATE,2024-05-01T00:00:00Z,1\n");
+      left.abort(); // the last byte is in: the client leaves before the answer
+    }
+    const report = await backfill(
+      {
+        sql: central.db.sql,
+        uploads: createUploadStore(central.db.sql),
+        validation: central.parts.validation,
+      },
+      source(),
+      { uploadId: "bf_gone_late", fileName: "late.csv", tokenId: null, maxBytes: 1e12, signal: left.signal },
+    );
+    expect(report).toMatchObject({ status: "complete", rows: 1, inserted: 1, committedLine: 2 });
   });
 });
