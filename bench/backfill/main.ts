@@ -1,7 +1,7 @@
 /**
  * `pnpm bench backfill [--rows 1000000,10000000]`: CSV files of that many rows uploaded over HTTP
  * with the vendor command's client to a central running in its own process, end to end (socket →
- * csv-parse → validation → ingest with rollups → commit), beside PostgreSQL's own COPY of the same
+ * CSV reading → validation → ingest with rollups → commit), beside PostgreSQL's own COPY of the same
  * file into a table without any index, run just before and just after on the same server.
  *
  * Prints rows/s, the ratio to COPY, the server's peak RSS and its growth during the upload (also at

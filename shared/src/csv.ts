@@ -1,6 +1,6 @@
 /**
  * CSV backfill rows: header mapping and per-row validation with the same rules as every other path.
- * The CSV tokenising itself (quotes, CRLF, streaming) is csv-parse's job in central; this module
+ * The CSV tokenising itself (quotes, CRLF, streaming) is central's CsvRecordReader's job; this module
  * decides what a header and a row of fields mean.
  */
 import { equipmentIdProblem } from "./equipment-id.ts";

@@ -1,22 +1,29 @@
 /**
- * The CSV backfill pipeline: bytes from the socket → CsvByteScanner → csv-parse → rows validated by the
- * shared rules → batches ingested on the one ingest path by the committer (committer.ts), which counts
- * what each transaction stored in that transaction.
+ * The CSV backfill pipeline: bytes from the socket → CsvByteScanner → CsvRecordReader → rows validated
+ * by the shared rules → batches ingested on the one ingest path by the committer (committer.ts), which
+ * counts what each transaction stored in that transaction.
  *
- * Back-pressure end to end: rows are read from the parser only as fast as batches commit, csv-parse
- * then stops taking bytes, and the source (the request body) stops being read, so TCP slows the
- * sender. Two batches are committing while the next is filled; nothing else of the file is held.
+ * Back-pressure end to end: the next chunk of the source is read only when the records of the last
+ * one are taken, and records are taken only as fast as batches commit, so the request body stops
+ * being read and TCP slows the sender. Two batches are committing while the next is filled; nothing
+ * else of the file is held.
+ *
+ * Work per byte is bounded: an empty line is skipped before it is a record, a bad row costs its
+ * fields and a reason, never a thrown error. A chunk of records already received is worked through
+ * with a turn for other requests every MAX_BUSY_MS, and a client that leaves stops the upload there.
  */
-import { pipeline, Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { setImmediate as yieldToOthers } from "node:timers/promises";
 import { type CsvHeader, parseCsvHeader, parseCsvRow, type ValidationOptions } from "@plantlink/shared";
-import { type CsvError, parse } from "csv-parse";
 import type { Logger } from "pino";
 import type { Sql } from "../db/connect.ts";
 import type { UploadStatus } from "../db/schema.ts";
 import { DEFAULT_SENTINELS_CENTI } from "../ingest/screen.ts";
 import { CsvByteScanner } from "./byte-scanner.ts";
 import { type Batch, type BatchOutcome, createCommitter, newBatch } from "./committer.ts";
+import { type CsvItem, CsvRecordReader } from "./csv-records.ts";
 import {
+  ClientGoneError,
   CsvHeaderError,
   CsvUnreadableError,
   FileTooLargeError,
@@ -55,15 +62,18 @@ export interface BackfillOptions {
   /** CSV bytes (after gzip decoding) an upload may have; beyond it: 413, with what came before kept. */
   maxBytes: number;
   batchRows?: number | undefined;
+  /** Aborted when the client leaves: reading stops, and what is stored stays (status incomplete). */
+  signal?: AbortSignal | undefined;
 }
 
-function newlinesIn(record: readonly string[]): number {
-  let count = 0;
-  for (const field of record) {
-    for (let at = field.indexOf("\n"); at !== -1; at = field.indexOf("\n", at + 1)) count += 1;
-  }
-  return count;
-}
+/**
+ * The longest the pipeline works on records already received before other requests get a turn. The
+ * clock is read every BREATHE_EVERY_RECORDS records (a few microseconds each) and at every chunk.
+ */
+const MAX_BUSY_MS = 10;
+const BREATHE_EVERY_RECORDS = 256;
+/** The most of a chunk scanned and decoded in one go. */
+const PIECE_BYTES = 65_536;
 
 /** Empty lines, and lines of nothing but separators and spaces (spreadsheets export those), are skipped. */
 function isBlank(record: readonly string[]): boolean {
@@ -92,39 +102,43 @@ export async function backfill(
     onBatch: deps.onBatch,
   });
 
-  const parser = parse({
-    record_delimiter: ["\r\n", "\n"],
-    relax_column_count: true, // the shared rules judge the field count, row by row
-    relax_quotes: true,
-    max_record_size: MAX_LINE_BYTES,
-    skip_records_with_error: true,
-  });
-  // Tokenising errors arrive as events while records wait in the parser's buffer: note after how
-  // many records each came, so it is reported in its place in the file.
-  const skipped: { after: number; error: CsvError }[] = [];
-  parser.on("skip", (error: CsvError) => skipped.push({ after: parser.info.records, error }));
+  const reader = new CsvRecordReader(MAX_LINE_BYTES);
+  // Bytes that are not UTF-8 become U+FFFD here; the scanner has the lines holding them rejected.
+  const decoder = new StringDecoder("utf8");
+  const { signal } = options;
 
   /**
-   * Why the source stopped before its end (the connection broke, the size limit). The parser is then
-   * ended rather than destroyed, so every complete line already received is still read and stored;
-   * the unfinished last line is dropped by the reader below.
+   * Why the source stopped before its end (the connection broke, the size limit, the client left).
+   * Every complete record already received is still read and stored; the unfinished last line is
+   * dropped, because the reader is not told the file ended.
    */
   let cutOff: unknown;
-  async function* bytes(): AsyncGenerator<Uint8Array> {
+  /** Whether the source was read to its end, so that what is left to do is the records in the reader. */
+  let wholeFile = false;
+  /** Feeds the reader one chunk of the source at a time, and the end of the file at its end. */
+  async function* fed(): AsyncGenerator<void> {
     try {
       for await (const chunk of source) {
-        if (scanner.bytes + chunk.length > options.maxBytes) throw new FileTooLargeError(options.maxBytes);
-        yield* scanner.push(chunk);
+        // A big chunk is taken in pieces, so that scanning and decoding one is a short turn too.
+        for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
+          if (signal?.aborted) throw new ClientGoneError();
+          const piece = chunk.subarray(at, at + PIECE_BYTES);
+          if (scanner.bytes + piece.length > options.maxBytes) throw new FileTooLargeError(options.maxBytes);
+          for (const part of scanner.push(piece)) reader.push(decoder.write(part));
+          yield;
+        }
       }
     } catch (error) {
       if (error instanceof NotCsvError) throw error;
       cutOff = error;
       return;
     }
-    yield* scanner.end();
+    for (const part of scanner.end()) reader.push(decoder.write(part));
+    reader.push(decoder.end());
+    reader.end();
+    wholeFile = true;
+    yield;
   }
-  // Errors reach us through the parser's iterator; this callback has nothing to add.
-  pipeline(Readable.from(bytes(), { objectMode: false }), parser, () => {});
 
   /** Closes the batch at the line it ended on and hands it to the committer (which may make us wait). */
   let storing: unknown;
@@ -141,7 +155,6 @@ export async function backfill(
 
   let batch = newBatch();
   let line = 0;
-  let consumed = 0;
   let header: CsvHeader | undefined;
   /** Why reading stopped before the end of the file, when the CSV itself made it stop. */
   let fatal: string | undefined;
@@ -149,17 +162,17 @@ export async function backfill(
     batch.rejected += 1;
     batch.errorsTotal += 1;
     if (kept < MAX_REPORTED_ERRORS) {
-      batch.errors.push({ line: at, reason });
+      // A copy: the reason may quote a field, a slice that would keep the whole chunk it came from.
+      batch.errors.push({ line: at, reason: Buffer.from(reason).toString() });
       kept += 1;
     }
   };
-  /** Handles a tokenising error that came before record number `consumed + 1`; false: stop reading. */
-  const onSkipped = (error: CsvError): boolean => {
-    // At a cut-off, an open quote is the cut, not the file's fault.
-    if (cutOff !== undefined) return false;
-    const at = line + 1;
-    batch.rows += 1;
-    if (error.code === "CSV_QUOTE_NOT_CLOSED") {
+
+  /** Takes one item of the reader; false: stop reading. */
+  const take = (item: CsvItem): boolean => {
+    if (item.kind === "quote_not_closed") {
+      const at = item.firstLine;
+      batch.rows += 1;
       reject(
         at,
         `a quoted field that starts on this line is never closed, so lines ${at}-${scanner.lastLine} were read as one field and not stored; close the quote (a quote inside a field is written "")`,
@@ -168,55 +181,72 @@ export async function backfill(
       batch.lastLine = line;
       return true;
     }
-    const reason =
-      error.code === "CSV_MAX_RECORD_SIZE"
-        ? `the row starting on this line is longer than ${MAX_LINE_BYTES} bytes: a quoted field is never closed, or the lines end in a lone CR; the rest of the file was not read`
-        : `the row starting on this line cannot be read as CSV (${error.message}); the rest of the file was not read`;
-    reject(at, reason);
-    batch.lastLine = at;
-    fatal = reason;
-    return false;
+    if (item.kind === "too_long") {
+      const at = item.firstLine;
+      const reason = `the row starting on this line is longer than ${MAX_LINE_BYTES} bytes: a quoted field is never closed, or the lines end in a lone CR; the rest of the file was not read`;
+      batch.rows += 1;
+      reject(at, reason);
+      batch.lastLine = at;
+      fatal = reason;
+      return false;
+    }
+    const { fields, firstLine: first } = item;
+    line = item.lastLine;
+    if (isBlank(fields)) return true;
+    const fault = scanner.faultIn(first, line);
+    if (header === undefined) {
+      if (fault) throw new CsvHeaderError(uploadId, first, `the header ${fault.replace(/^the line /, "")}`);
+      const parsed = parseCsvHeader(fields);
+      if (!parsed.ok) throw new CsvHeaderError(uploadId, first, parsed.reason);
+      header = parsed.header;
+      extraColumns = header.extra;
+      return true;
+    }
+    batch.rows += 1;
+    batch.lastLine = line;
+    if (fault) {
+      reject(first, fault);
+    } else {
+      const row = parseCsvRow(fields, header, validation);
+      if (row.ok) batch.readings.push(row.reading);
+      else reject(first, row.reason);
+    }
+    return true;
   };
 
   let stopped: unknown;
+  let busySince = performance.now();
+  /** Lets other requests in when this upload has kept the process long enough; false: the client left. */
+  const breathe = async (): Promise<boolean> => {
+    if (performance.now() - busySince > MAX_BUSY_MS) {
+      await yieldToOthers();
+      busySince = performance.now();
+    }
+    return !signal?.aborted;
+  };
   try {
-    reading: for await (const record of parser as AsyncIterable<string[]>) {
-      while (skipped[0] && skipped[0].after === consumed) {
-        if (!onSkipped((skipped.shift() as { error: CsvError }).error)) break reading;
+    let taken = 0;
+    reading: for await (const _ of fed()) {
+      // A chunk can hold many thousand records, all of them received already: between chunks is not
+      // often enough to let others in or to notice a client that left.
+      for (let item = reader.next(); item !== undefined; item = reader.next()) {
+        if (!take(item)) break reading;
+        if (batch.readings.length + batch.rejected >= batchRows) {
+          await flush(batch);
+          batch = newBatch();
+        }
+        if (++taken % BREATHE_EVERY_RECORDS === 0 && !(await breathe())) {
+          cutOff = new ClientGoneError();
+          break reading;
+        }
       }
-      consumed += 1;
-      const first = line + 1;
-      line += 1 + newlinesIn(record);
-      // The line the connection broke in the middle of: a row cut short would be stored wrong.
-      if (cutOff !== undefined && line > scanner.completeLines) {
-        line = first - 1;
+      // Past the last record of a file read whole, the report is complete, whoever is left to read it.
+      if (!wholeFile && !(await breathe())) {
+        cutOff = new ClientGoneError();
         break;
       }
-      if (isBlank(record)) continue;
-      const fault = scanner.faultIn(first, line);
-      if (header === undefined) {
-        if (fault) throw new CsvHeaderError(uploadId, first, `the header ${fault.replace(/^the line /, "")}`);
-        const parsed = parseCsvHeader(record);
-        if (!parsed.ok) throw new CsvHeaderError(uploadId, first, parsed.reason);
-        header = parsed.header;
-        extraColumns = header.extra;
-        continue;
-      }
-      batch.rows += 1;
-      batch.lastLine = line;
-      if (fault) {
-        reject(first, fault);
-      } else {
-        const row = parseCsvRow(record, header, validation);
-        if (row.ok) batch.readings.push(row.reading);
-        else reject(first, row.reason);
-      }
-      if (batch.readings.length + batch.rejected >= batchRows) {
-        await flush(batch);
-        batch = newBatch();
-      }
     }
-    for (const { error } of skipped.splice(0)) if (!onSkipped(error)) break;
+    line = Math.max(line, reader.line);
     if (header === undefined && fatal === undefined && cutOff === undefined) {
       throw new CsvHeaderError(
         uploadId,
@@ -228,8 +258,6 @@ export async function backfill(
     }
   } catch (error) {
     stopped = error;
-  } finally {
-    parser.destroy();
   }
   stopped ??= cutOff;
 

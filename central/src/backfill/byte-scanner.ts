@@ -1,8 +1,8 @@
 /**
- * What the CSV parser does not tell us about the bytes of an upload: whether they are text at all, where
- * each line ends (so a report can say how many bytes were committed), and which lines hold bytes that
- * are not UTF-8. It sits between the socket and csv-parse, sees every byte once, and keeps only what
- * the parser has not consumed yet, so its memory is bounded by the stream buffers in between.
+ * What the CSV record reader does not tell us about the bytes of an upload: whether they are text at
+ * all, where each line ends (so a report can say how many bytes were committed), and which lines hold
+ * bytes that are not UTF-8. It sits between the socket and the reader (csv-records.ts), sees every
+ * byte once, and keeps only what the pipeline has not consumed yet.
  *
  * Lines are counted by `\n` (a CRLF file has the same line numbers as an editor shows); the backfill
  * consumer counts lines the same way from the records, so both agree on every line number.

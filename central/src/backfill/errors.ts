@@ -2,6 +2,7 @@
  * How a backfill fails. The pipeline throws these; the route turns them into problem answers (one
  * place), so the pipeline can be run and tested without HTTP.
  */
+import { ProblemError } from "../http/problem.ts";
 import type { UploadReport } from "./report.ts";
 
 export abstract class BackfillError extends Error {
@@ -64,6 +65,16 @@ export class UploadStoppedError extends BackfillError {
 /** What a stopping cause says, whatever it is. */
 export function reasonOf(cause: unknown): string {
   if (cause instanceof BackfillError) return cause.message;
+  // The body limits (http/body.ts) word their own reason, e.g. a gzip body refused as a bomb.
+  if (cause instanceof ProblemError) return cause.detail;
   if (cause instanceof Error) return `the upload was cut off before the end of the file (${cause.message})`;
   return `the upload was cut off before the end of the file (${String(cause)})`;
+}
+
+/** The client closed the connection before the upload was read to its end; what was stored stays. */
+export class ClientGoneError extends BackfillError {
+  readonly code = "client_gone";
+  constructor() {
+    super("the client closed the connection before the end of the file, so reading stopped there");
+  }
 }

@@ -134,7 +134,7 @@ async function openUpload(
   return { source: form.stream, fileName: form.fileName };
 }
 
-function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
+function postBackfill(maxBytesOf: (parts: Parts) => number, batchRows: number | undefined): ApiRoute {
   const route = createRoute({
     method: "post",
     path: "/v1/backfill",
@@ -179,7 +179,10 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
         "the header lacks a column, the file stopped early (`report` says what was stored), or the " +
           "file name holds a NUL character",
       ),
-      413: problem("the file is larger than the backfill limit (`report` says what was stored)"),
+      413: problem(
+        "the file is larger than the backfill limit, or a gzip body inflates more than 100x (a " +
+          "decompression bomb); `report` says what was stored",
+      ),
       415: problem("the body is not CSV text (a workbook, UTF-16, another Content-Type)"),
     },
   });
@@ -215,7 +218,15 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
               onBatch: (counts, seconds) => parts.metrics.recordIngest("backfill", counts, seconds),
             },
             upload.source,
-            { uploadId, fileName, tokenId: principal.tokenId, maxBytes },
+            {
+              uploadId,
+              fileName,
+              tokenId: principal.tokenId,
+              maxBytes,
+              batchRows,
+              // Aborted when the client leaves: the upload stops there instead of running on for no one.
+              signal: c.req.raw.signal,
+            },
           );
           return c.json(report, 201, { Location: `/v1/backfill/${uploadId}` });
         } catch (error) {
@@ -228,6 +239,8 @@ function postBackfill(maxBytesOf: (parts: Parts) => number): ApiRoute {
             status: answer.problem.status,
           });
           const { problem, extras } = answer;
+          // The answer carries the body's own failure (a cut-off, a gzip bomb) and the report.
+          c.set("bodyFailureAnswered", true);
           // Every cause maps to one of the three documented answers.
           const status = problem.status === 413 ? 413 : problem.status === 415 ? 415 : 400;
           return c.json({ ...problemBody(problem), status, ...extras }, status, {
@@ -303,9 +316,15 @@ const getBackfill = defineRoute({
   },
 });
 
-/** The backfill routes; `maxBytesOf` reads the size limit from the parts (tests pass their own). */
-export function backfillRoutesWith(maxBytesOf: (parts: Parts) => number): RouteModule {
-  return [postBackfill(maxBytesOf), listBackfills, getBackfill];
+/**
+ * The backfill routes; `maxBytesOf` reads the size limit from the parts, and `batchRows` sets the rows
+ * per transaction (tests pass their own).
+ */
+export function backfillRoutesWith(
+  maxBytesOf: (parts: Parts) => number,
+  batchRows?: number | undefined,
+): RouteModule {
+  return [postBackfill(maxBytesOf, batchRows), listBackfills, getBackfill];
 }
 
 export const backfillRoutes: RouteModule = backfillRoutesWith(

@@ -5,6 +5,11 @@
  * Two limits, because gzip inflates: a 16 MB limit on the wire alone would let a 16 MB gzip "bomb"
  * expand to gigabytes. The decompressed size is counted as it is produced and the stream is cut off at
  * the limit, so no more than the limit is ever inflated.
+ *
+ * And a ratio, because a route may lift the limits (the CSV backfill takes files of gigabytes): a body
+ * that inflates to more than MAX_GZIP_RATIO times the compressed bytes read so far is a decompression
+ * bomb (2 KB of gzip made 2,000,000 empty lines), not data, and is cut off there. Real data
+ * compresses 5-20x.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, BodyLimits } from "./context.ts";
@@ -17,26 +22,35 @@ import {
 } from "./problem.ts";
 
 const GZIP = new Set(["gzip", "x-gzip"]);
+/** How many times its compressed size read so far a gzip body may inflate to. */
+export const MAX_GZIP_RATIO = 100;
+/** Inflated bytes below which the ratio is not judged: a small, very regular body may compress better. */
+export const GZIP_RATIO_FROM_BYTES = 1 << 20;
 
 function megabytes(bytes: number): string {
   return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${bytes} bytes`;
 }
 
+/** A stream passed through, with the number of bytes that went through it so far. */
+interface Counted {
+  stream: ReadableStream<Uint8Array>;
+  bytes(): number;
+}
+
 /**
- * Passes `source` through, counting bytes; past `limit`, or when `source` fails, reports a problem and
- * errors the stream. The first problem reported wins: a cut-off wire stream also breaks the gunzip
- * after it, and the 413 is the true reason.
+ * Passes `source` through, counting bytes; when `tooMuch` finds a problem with the count, or when
+ * `source` fails, reports a problem and errors the stream. The first problem reported wins: a cut-off
+ * wire stream also breaks the gunzip after it, and the 413 is the true reason.
  */
 function guarded(
   source: ReadableStream<Uint8Array>,
-  limit: number,
-  tooLarge: () => ProblemError,
+  tooMuch: (size: number) => ProblemError | undefined,
   broken: (error: unknown) => ProblemError,
   report: (problem: ProblemError) => void,
-): ReadableStream<Uint8Array> {
+): Counted {
   const reader = source.getReader();
   let size = 0;
-  return new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
@@ -52,8 +66,8 @@ function guarded(
         return;
       }
       size += chunk.value.byteLength;
-      if (size > limit) {
-        const problem = tooLarge();
+      const problem = tooMuch(size);
+      if (problem) {
         report(problem);
         controller.error(problem);
         await reader.cancel(problem).catch(() => undefined);
@@ -65,6 +79,7 @@ function guarded(
       return reader.cancel(reason);
     },
   });
+  return { stream, bytes: () => size };
 }
 
 export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
@@ -91,30 +106,38 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
     const report = (problem: ProblemError) => {
       failure ??= problem;
     };
-    let body = guarded(
+    const wire = guarded(
       raw.body,
-      limits.bodyBytes,
-      tooLarge,
+      (size) => (size > limits.bodyBytes ? tooLarge() : undefined),
       () =>
         new ValidationError("the request body was cut off", [
           { field: "body", reason: "the connection broke" },
         ]),
       report,
     );
+    let body = wire.stream;
     if (gzip) {
       body = guarded(
         body.pipeThrough(new DecompressionStream("gzip")),
-        limits.decompressedBytes,
-        () =>
-          new PayloadTooLargeError(
-            `the request body inflates to more than ${megabytes(limits.decompressedBytes)}; send smaller batches`,
-          ),
+        (size) => {
+          if (size > limits.decompressedBytes) {
+            return new PayloadTooLargeError(
+              `the request body inflates to more than ${megabytes(limits.decompressedBytes)}; send smaller batches`,
+            );
+          }
+          if (size > GZIP_RATIO_FROM_BYTES && size > MAX_GZIP_RATIO * wire.bytes()) {
+            return new PayloadTooLargeError(
+              `gzip body expands more than ${MAX_GZIP_RATIO}x (${wire.bytes()} compressed bytes inflated to ${size}): refused as a decompression bomb; a file that really is that regular can be sent uncompressed`,
+            );
+          }
+          return undefined;
+        },
         () =>
           new ValidationError("the request body is not valid gzip", [
             { field: "body", reason: "Content-Encoding is gzip but the body is not a complete gzip stream" },
           ]),
         report,
-      );
+      ).stream;
     }
     const headers = new Headers(raw.headers);
     // Whoever reads the body next sees plain bytes of unknown length.
@@ -130,7 +153,7 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
 
     await next();
     // The reader (e.g. the JSON validator) turns a stream error into its own "malformed body" answer;
-    // the real reason replaces it here.
-    if (failure) c.res = problemResponse(c, failure);
+    // the real reason replaces it here, unless the handler answered it itself.
+    if (failure && !c.get("bodyFailureAnswered")) c.res = problemResponse(c, failure);
   };
 }

@@ -21,6 +21,12 @@ export interface AppEnv {
     log: Logger;
     /** Set by the auth middleware; absent on public routes. */
     principal: Principal | undefined;
+    /**
+     * Set by a handler that answered a failure of the request body itself (cut off, too large) with
+     * more than the failure says, e.g. the backfill's report of what it stored: the body middleware
+     * then leaves that answer alone.
+     */
+    bodyFailureAnswered: boolean | undefined;
   };
 }
 

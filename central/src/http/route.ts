@@ -36,7 +36,7 @@ const problem = (description: string) => ({
 export const authProblems = {
   401: problem("no bearer token, or an unknown or revoked one"),
   403: problem("the token's role may not call this route"),
-  413: problem("the request body is larger than the limit"),
+  413: problem("the request body is larger than the limit, or a gzip body inflates more than 100x"),
   415: problem("the body's Content-Type or Content-Encoding is not accepted"),
 } as const;
 
