@@ -20,6 +20,8 @@ export interface CentralMetrics {
   registry: Registry;
   /** Counts one ingest call's outcome and how long it took. */
   recordIngest(source: IngestSource, counts: IngestCounts, seconds: number): void;
+  /** Counts one group-commit transaction of direct readings and how many requests it answered. */
+  recordGroup(group: { requests: number; readings: number; seconds: number }): void;
 }
 
 /** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
@@ -40,6 +42,12 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
     help: "Time to validate and store one request's readings, by source",
     labelNames: ["source"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const groups = new Histogram({
+    name: "plantlink_central_ingest_group_requests",
+    help: "Requests of POST /v1/readings committed together in one transaction (group commit)",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
     registers: [registry],
   });
   // Every label combination exists from the start, so a rate() over it never sees a missing series.
@@ -82,6 +90,9 @@ export function createMetrics(options: { sql?: Sql; poolMax?: number } = {}): Ce
       readings.inc({ source, outcome: "conflict" }, counts.conflicts);
       readings.inc({ source, outcome: "rejected" }, counts.rejected);
       latency.observe({ source }, seconds);
+    },
+    recordGroup(group) {
+      groups.observe(group.requests);
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseReadings } from "@plantlink/shared";
-import { ingest } from "../../ingest/ingest.ts";
+import { createGroupCommit } from "../../ingest/group-commit.ts";
 import { ValidationError } from "../problem.ts";
 import { defineRoute, type RouteModule } from "../route.ts";
 
@@ -47,26 +47,34 @@ const postReadings = defineRoute({
       },
     },
   }),
-  handler: (parts) => async (c) => {
-    const started = performance.now();
-    const body = c.req.valid("json");
-    const { readings, rejections } = parseReadings(body, parts.validation);
-    if (rejections.length > 0) {
-      // Atomic: every reading of the request is refused, the valid ones too.
-      const refused = Array.isArray(body) ? body.length : 1;
-      parts.metrics.recordIngest(
-        "direct",
-        { inserted: 0, duplicates: 0, conflicts: 0, rejected: refused },
-        (performance.now() - started) / 1000,
-      );
-      throw new ValidationError(
-        `${rejectedItems(rejections)} of the readings ${rejectedItems(rejections) === 1 ? "is" : "are"} invalid; nothing was stored`,
-        rejections,
-      );
-    }
-    const result = await ingest(parts.sql, readings, "direct");
-    parts.metrics.recordIngest("direct", { ...result, rejected: 0 }, (performance.now() - started) / 1000);
-    return c.json({ accepted: readings.length, ...result }, 202);
+  handler: (parts) => {
+    // One per app: concurrent requests of this app share transactions (ingest/group-commit.ts).
+    const groups = createGroupCommit({
+      sql: parts.sql,
+      source: "direct",
+      onCommitted: (group) => parts.metrics.recordGroup(group),
+    });
+    return async (c) => {
+      const started = performance.now();
+      const body = c.req.valid("json");
+      const { readings, rejections } = parseReadings(body, parts.validation);
+      if (rejections.length > 0) {
+        // Atomic: every reading of the request is refused, the valid ones too.
+        const refused = Array.isArray(body) ? body.length : 1;
+        parts.metrics.recordIngest(
+          "direct",
+          { inserted: 0, duplicates: 0, conflicts: 0, rejected: refused },
+          (performance.now() - started) / 1000,
+        );
+        throw new ValidationError(
+          `${rejectedItems(rejections)} of the readings ${rejectedItems(rejections) === 1 ? "is" : "are"} invalid; nothing was stored`,
+          rejections,
+        );
+      }
+      const result = await groups.submit(readings);
+      parts.metrics.recordIngest("direct", { ...result, rejected: 0 }, (performance.now() - started) / 1000);
+      return c.json({ accepted: readings.length, ...result }, 202);
+    };
   },
 });
 
