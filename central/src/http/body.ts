@@ -87,6 +87,11 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
     // Refuse before reading a byte when the client already told us the size.
     if (Number.isFinite(declared) && declared > limits.bodyBytes) throw tooLarge();
 
+    // A plain body of declared length within the limit cannot grow past it (the HTTP parser stops at
+    // Content-Length), so it needs no counting wrapper: the wrapper's streams and Request copy were a
+    // tenth of the CPU of a small POST.
+    if (!gzip && Number.isFinite(declared) && c.req.header("Content-Length") !== undefined) return next();
+
     let failure: ProblemError | undefined;
     const report = (problem: ProblemError) => {
       failure ??= problem;
