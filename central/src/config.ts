@@ -7,6 +7,7 @@ import { envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plan
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
+import type { ConnectionTimeouts } from "./http/server.ts";
 
 const optionalText = z
   .string()
@@ -48,6 +49,12 @@ export const centralEnvSchema = z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
+    /** Seconds a client has to send a request's headers (slowloris). */
+    PLANTLINK_CENTRAL_HEADERS_TIMEOUT_SECONDS: positiveInt(15, "a positive number of seconds"),
+    /** Seconds an idle keep-alive connection stays open between requests. */
+    PLANTLINK_CENTRAL_KEEPALIVE_SECONDS: positiveInt(5, "a positive number of seconds"),
+    /** Seconds central waits for a client that sends or takes nothing (a stalled body, no request). */
+    PLANTLINK_CENTRAL_IDLE_TIMEOUT_SECONDS: positiveInt(30, "a positive number of seconds"),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -81,6 +88,8 @@ export interface CentralConfig {
   maxFutureSkewMs: number;
   migrate: "auto" | "always" | "never";
   poolMax: number;
+  /** Connection timeouts (http/server.ts). */
+  timeouts: ConnectionTimeouts;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
 }
@@ -110,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "always"
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
+    timeouts: {
+      headersMs: e.PLANTLINK_CENTRAL_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: e.PLANTLINK_CENTRAL_KEEPALIVE_SECONDS * 1000,
+      idleMs: e.PLANTLINK_CENTRAL_IDLE_TIMEOUT_SECONDS * 1000,
+    },
     statusThresholds: statusThresholdsFromEnv(e),
   };
 }

@@ -85,7 +85,12 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };
     const app = createApp(parts);
-    const server = await listen(app, { host: config.host, port: config.port, tls: config.tls });
+    const server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      timeouts: config.timeouts,
+    });
     undo.push(() => server.close());
     log.info({ msg: "central listening", url: server.url, database: database.kind });
 

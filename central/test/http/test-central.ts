@@ -10,7 +10,7 @@ import { createApp } from "../../src/http/app.ts";
 import type { BodyLimits, Parts } from "../../src/http/context.ts";
 import type { ApiRoute, CentralApp } from "../../src/http/route.ts";
 import { apiRoutes } from "../../src/http/routes.ts";
-import { listen } from "../../src/http/server.ts";
+import { type ConnectionTimeouts, listen } from "../../src/http/server.ts";
 import { createMetrics } from "../../src/status/metrics.ts";
 import { createReadiness } from "../../src/status/readiness.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -29,7 +29,11 @@ export interface TestCentral {
 }
 
 export async function startTestCentral(
-  options: { limits?: Partial<BodyLimits>; routes?: readonly ApiRoute[] } = {},
+  options: {
+    limits?: Partial<BodyLimits>;
+    routes?: readonly ApiRoute[];
+    timeouts?: Partial<ConnectionTimeouts>;
+  } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
   const tokens = createTokenStore(db.sql);
@@ -43,7 +47,12 @@ export async function startTestCentral(
     readiness: createReadiness(db.sql),
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
-  const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
+  const server = await listen(app, {
+    host: "127.0.0.1",
+    port: 0,
+    tls: undefined,
+    timeouts: options.timeouts,
+  });
   afterAll(() => server.close());
   return {
     url: server.url,
