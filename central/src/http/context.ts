@@ -11,6 +11,7 @@ import type { Principal, TokenStore } from "../auth/tokens.ts";
 import type { Sessions } from "../dashboard/session.ts";
 import type { StatusThresholds } from "../equipment/status.ts";
 import type { CentralMetrics } from "../status/metrics.ts";
+import type { AdmissionLimits } from "./admission.ts";
 import { UnauthorizedError } from "./problem.ts";
 
 export interface AppEnv {
@@ -52,6 +53,8 @@ export interface Parts {
    * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.
    */
   sessions?: Sessions | undefined;
+  /** Admission control per route class (http/admission.ts); absent, its defaults. */
+  admission?: AdmissionLimits | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
 }

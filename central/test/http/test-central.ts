@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { afterAll } from "vitest";
 import type { Role } from "../../src/auth/roles.ts";
 import { createTokenStore } from "../../src/auth/tokens.ts";
+import type { AdmissionLimits } from "../../src/http/admission.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { BodyLimits, Parts } from "../../src/http/context.ts";
 import type { ApiRoute, CentralApp } from "../../src/http/route.ts";
@@ -33,6 +34,7 @@ export async function startTestCentral(
     limits?: Partial<BodyLimits>;
     routes?: readonly ApiRoute[];
     timeouts?: Partial<ConnectionTimeouts>;
+    admission?: AdmissionLimits;
   } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
@@ -45,6 +47,7 @@ export async function startTestCentral(
     limits: { bodyBytes: 1_000_000, decompressedBytes: 4_000_000, ...options.limits },
     validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
     readiness: createReadiness(db.sql),
+    admission: options.admission,
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
   const server = await listen(app, {
