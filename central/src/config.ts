@@ -8,6 +8,8 @@ import { envBytes, envFutureSkewMs, envLogLevel, envPort, numberToCenti, parseEn
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
+import { type AdmissionLimits, DEFAULT_ADMISSION } from "./http/admission.ts";
+import type { ConnectionTimeouts } from "./http/server.ts";
 
 const optionalText = z
   .string()
@@ -81,6 +83,42 @@ export const centralEnvSchema = z
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
       positiveInt(availableParallelism(), "a positive number of worker processes"),
     ),
+    /** Seconds a client has to send a request's headers (slowloris). */
+    PLANTLINK_CENTRAL_HEADERS_TIMEOUT_SECONDS: positiveInt(15, "a positive number of seconds"),
+    /** Seconds an idle keep-alive connection stays open between requests. */
+    PLANTLINK_CENTRAL_KEEPALIVE_SECONDS: positiveInt(5, "a positive number of seconds"),
+    /** Seconds central waits for a client that sends or takes nothing (a stalled body, no request). */
+    PLANTLINK_CENTRAL_IDLE_TIMEOUT_SECONDS: positiveInt(30, "a positive number of seconds"),
+    /** Admission control (http/admission.ts): requests in progress, and waiting, per route class. */
+    PLANTLINK_CENTRAL_INGEST_CONCURRENCY: positiveInt(
+      DEFAULT_ADMISSION.ingest.concurrency,
+      "a positive number of requests",
+    ),
+    PLANTLINK_CENTRAL_INGEST_QUEUE: positiveInt(
+      DEFAULT_ADMISSION.ingest.queue,
+      "a positive number of requests",
+    ),
+    PLANTLINK_CENTRAL_BACKFILL_CONCURRENCY: positiveInt(
+      DEFAULT_ADMISSION.backfill.concurrency,
+      "a positive number of uploads",
+    ),
+    PLANTLINK_CENTRAL_BACKFILL_QUEUE: positiveInt(
+      DEFAULT_ADMISSION.backfill.queue,
+      "a positive number of uploads",
+    ),
+    PLANTLINK_CENTRAL_QUERY_CONCURRENCY: positiveInt(
+      DEFAULT_ADMISSION.query.concurrency,
+      "a positive number of requests",
+    ),
+    PLANTLINK_CENTRAL_QUERY_QUEUE: positiveInt(
+      DEFAULT_ADMISSION.query.queue,
+      "a positive number of requests",
+    ),
+    /** Milliseconds a request may wait for admission before it is refused with 503. */
+    PLANTLINK_CENTRAL_ADMISSION_WAIT_MS: positiveInt(
+      DEFAULT_ADMISSION.waitMs,
+      "a positive number of milliseconds",
+    ),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -117,6 +155,10 @@ export interface CentralConfig {
   poolMax: number;
   /** Worker processes serving the port (1: this process serves, no cluster). */
   workers: number;
+  /** Admission control per route class (http/admission.ts). */
+  admission: AdmissionLimits;
+  /** Connection timeouts (http/server.ts). */
+  timeouts: ConnectionTimeouts;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
   /** Values, in hundredths, set aside as "no measurement" for every sensor (ingest/screen.ts). */
@@ -149,6 +191,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
     workers: e.PLANTLINK_CENTRAL_WORKERS,
+    admission: {
+      ingest: {
+        concurrency: e.PLANTLINK_CENTRAL_INGEST_CONCURRENCY,
+        queue: e.PLANTLINK_CENTRAL_INGEST_QUEUE,
+      },
+      backfill: {
+        concurrency: e.PLANTLINK_CENTRAL_BACKFILL_CONCURRENCY,
+        queue: e.PLANTLINK_CENTRAL_BACKFILL_QUEUE,
+      },
+      query: { concurrency: e.PLANTLINK_CENTRAL_QUERY_CONCURRENCY, queue: e.PLANTLINK_CENTRAL_QUERY_QUEUE },
+      waitMs: e.PLANTLINK_CENTRAL_ADMISSION_WAIT_MS,
+    },
+    timeouts: {
+      headersMs: e.PLANTLINK_CENTRAL_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: e.PLANTLINK_CENTRAL_KEEPALIVE_SECONDS * 1000,
+      idleMs: e.PLANTLINK_CENTRAL_IDLE_TIMEOUT_SECONDS * 1000,
+    },
     statusThresholds: statusThresholdsFromEnv(e),
     sentinels: e.PLANTLINK_SENTINEL_VALUES,
   };

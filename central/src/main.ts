@@ -104,6 +104,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       readiness: createReadiness(sql),
       statusThresholds: config.statusThresholds,
       sentinels: config.sentinels,
+      admission: config.admission,
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };
@@ -113,6 +114,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       port: config.port,
       tls: config.tls,
       ...(worker ? { onRequest: () => parts.metrics.countWorkerRequest() } : {}),
+      timeouts: config.timeouts,
     });
     undo.push(() => server.close());
     if (!worker) log.info({ msg: "central listening", url: server.url, database: database.kind });

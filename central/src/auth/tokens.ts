@@ -11,6 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Sql, TransactionSql } from "../db/connect.ts";
 import type { tokens } from "../db/schema.ts";
 import type { Role } from "./roles.ts";
+import { createTokenLookups } from "./token-lookups.ts";
 
 /** `plt_` makes a leaked token recognisable to people and to secret scanners. */
 export const TOKEN_PREFIX = "plt_";
@@ -103,6 +104,11 @@ const COLUMNS = `id::text as id, name, role, edge_id as "edgeId", created_at as 
  */
 export function createTokenStore(sql: Sql | TransactionSql): TokenStore {
   const columns = sql.unsafe(COLUMNS);
+  const lookups = createTokenLookups(
+    sql,
+    (client, hashes) => client<(TokenRow & { hash: string })[]>`
+      select ${columns}, hash from tokens where hash = any(${hashes as string[]}) and revoked_at is null`,
+  );
   return {
     async create(input) {
       checkNewToken(input);
@@ -132,8 +138,7 @@ export function createTokenStore(sql: Sql | TransactionSql): TokenStore {
     async authenticate(token) {
       // A malformed token cannot match; answering without a query keeps junk traffic off the database.
       if (!TOKEN_SHAPE.test(token)) return undefined;
-      const [row] = await sql<TokenRow[]>`
-        select ${columns} from tokens where hash = ${hashToken(token)} and revoked_at is null`;
+      const row = await lookups.find(hashToken(token));
       return row ? toRecord(row) : undefined;
     },
 

@@ -6,6 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { readingWireSchema } from "@plantlink/shared";
 import { requireRole } from "../auth/require-role.ts";
 import { registerDashboard } from "../dashboard/dashboard.ts";
+import { admission, DEFAULT_ADMISSION } from "./admission.ts";
 import { bodyLimits } from "./body.ts";
 import type { AppEnv, Parts } from "./context.ts";
 import { registerDocs } from "./docs.ts";
@@ -56,6 +57,8 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
         : new Error("a value that is not an Error was thrown", { cause: thrown });
     }
   });
+  // Before auth and body parsing: overload is refused before any work is spent on the request.
+  app.use("*", admission(parts.admission ?? DEFAULT_ADMISSION, parts.metrics.registry));
   app.onError((error, c) => {
     const problem = toProblemError(error);
     if (problem instanceof DatabaseUnavailableError) {

@@ -13,6 +13,7 @@ import type { Sessions } from "../dashboard/session.ts";
 import type { StatusThresholds } from "../equipment/status.ts";
 import { DEFAULT_SENTINELS_CENTI } from "../ingest/screen.ts";
 import type { CentralMetrics } from "../status/metrics.ts";
+import type { AdmissionLimits } from "./admission.ts";
 import { UnauthorizedError } from "./problem.ts";
 
 export interface AppEnv {
@@ -67,6 +68,8 @@ export interface Parts {
    * them exact (answers/answer-cache.ts); absent, each request computes its own.
    */
   answers?: AnswerCache | undefined;
+  /** Admission control per route class (http/admission.ts); absent, its defaults. */
+  admission?: AdmissionLimits | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
   /**

@@ -7,8 +7,8 @@
  *
  * Concurrent writers cannot deadlock: every transaction takes its locks table by table in one order
  * (readings, then rollup_10min, rollup_hour, rollup_6h, rollup_day, rollup_week, equipment; conflicts
- * and ingest_marks have no key to wait on), and within a table in key order — the readings in the order sorted here,
- * the rest by each statement's ORDER BY.
+ * and ingest_marks have no key to wait on), and within a table in key order — the readings in the order
+ * sorted here, the rest by each statement's ORDER BY.
  * Writers of the same sensors do wait for each other from their rollup update to their commit.
  */
 import type { Reading } from "@plantlink/shared";
@@ -84,33 +84,65 @@ export async function ingestInTransaction(
   tx: TransactionSql,
   readings: readonly Reading[],
   source: string,
-  { input = listInput, expectNew = false }: IngestOptions = {},
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
-  if (readings.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
-  const sorted = [...readings].sort(byIdentity); // stable: repeats of one identity keep their order
+  return countOutcomes(await ingestEachInTransaction(tx, readings, source, options));
+}
+
+/** What became of one reading: stored, or not stored because its identity was (same or other value). */
+export const INSERTED = 0;
+export const DUPLICATE = 1;
+export const CONFLICT = 2;
+
+/** The counts of `outcomes[from..to)`. */
+export function countOutcomes(outcomes: Uint8Array, from = 0, to = outcomes.length): IngestResult {
+  const counts = [0, 0, 0];
+  for (let i = from; i < to; i++) counts[outcomes[i]!]!++;
+  return { inserted: counts[INSERTED]!, duplicates: counts[DUPLICATE]!, conflicts: counts[CONFLICT]! };
+}
+
+/**
+ * The same, answering each reading's outcome (INSERTED, DUPLICATE or CONFLICT, by position in
+ * `readings`): the group commit (group-commit.ts) ingests many requests in one transaction and answers
+ * each its own counts. Of several readings with one identity, the earliest in `readings` is the one
+ * offered to the insert, exactly as if they had arrived one after the other.
+ */
+export async function ingestEachInTransaction(
+  tx: TransactionSql,
+  readings: readonly Reading[],
+  source: string,
+  { input = listInput, expectNew = false }: IngestOptions = {},
+): Promise<Uint8Array> {
+  const outcomes = new Uint8Array(readings.length);
+  if (readings.length === 0) return outcomes;
+  const order = Array.from({ length: readings.length }, (_, i) => i);
+  // Ties keep their position: repeats of one identity stay in arrival order.
+  order.sort((a, b) => byIdentity(readings[a]!, readings[b]!) || a - b);
   // Only the first reading of each identity is offered to the insert; later ones cannot go in.
-  const firsts: Reading[] = [];
-  const missed: Reading[] = [];
-  for (const reading of sorted) {
-    const last = firsts[firsts.length - 1];
-    if (last && last.equipmentId === reading.equipmentId && last.ts === reading.ts) missed.push(reading);
-    else firsts.push(reading);
+  const firsts: number[] = [];
+  const missed: number[] = [];
+  let last: Reading | undefined;
+  for (const index of order) {
+    const reading = readings[index]!;
+    if (last && last.equipmentId === reading.equipmentId && last.ts === reading.ts) missed.push(index);
+    else {
+      firsts.push(index);
+      last = reading;
+    }
   }
-  await input.load?.(tx, firsts);
-  const relation = input.relation(tx, firsts);
-  const first =
-    (expectNew ? await insertAllNew(tx, firsts, source, relation) : undefined) ??
-    (await insertWithRollups(tx, firsts, source, relation));
-  // Repeats inside the batch, and identities stored by writers that committed while we waited for
-  // them (invisible to the first statement), are compared in a statement of their own.
-  missed.push(...first.unseen);
-  const rest = missed.length > 0 ? await classifyMissed(tx, missed, source) : { duplicates: 0, conflicts: 0 };
-  if (first.inserted > 0) await markChanged(tx, ...tsSpan(firsts));
-  return {
-    inserted: first.inserted,
-    duplicates: first.duplicates + rest.duplicates,
-    conflicts: first.conflicts + rest.conflicts,
-  };
+  const firstReadings = firsts.map((index) => readings[index]!);
+  await input.load?.(tx, firstReadings);
+  const relation = input.relation(tx, firstReadings);
+  const allNew = expectNew && (await insertAllNew(tx, source, relation));
+  if (!allNew) {
+    // Repeats inside the batch, and identities stored by writers that committed while we waited for
+    // them (invisible to the first statement), are compared in a statement of their own.
+    const unseen = await insertWithRollups(tx, readings, firsts, source, relation, outcomes);
+    for (const index of unseen) missed.push(index);
+  }
+  if (missed.length > 0) await classifyMissed(tx, readings, missed, source, outcomes);
+  if (countOutcomes(outcomes).inserted > 0) await markChanged(tx, ...tsSpan(firstReadings));
+  return outcomes;
 }
 
 /**
@@ -132,11 +164,6 @@ function byIdentity(a: Reading, b: Reading): number {
   return a.ts - b.ts;
 }
 
-interface FirstPass extends IngestResult {
-  /** Readings that did not go in and whose stored row this statement could not see. */
-  unseen: Reading[];
-}
-
 /**
  * A batch expected to be all new: a plain insert and its rollups. A plain insert costs PostgreSQL
  * ~3 µs a reading less than one with ON CONFLICT, whose speculative insertion looks each key up
@@ -145,14 +172,13 @@ interface FirstPass extends IngestResult {
  * `insertWithRollups` sorts the batch out. The batch is in identity order, so one that repeats stored
  * readings from its start (a re-uploaded file) fails at once; one with repeats scattered through it
  * (an edge's batch with a few re-sent readings) would waste up to the whole statement, which is why
- * only callers that expect new readings try this. Undefined when some reading was already stored.
+ * only callers that expect new readings try this. False when some reading was already stored.
  */
 async function insertAllNew(
   tx: TransactionSql,
-  firsts: readonly Reading[],
   source: string,
   relation: postgres.Fragment,
-): Promise<FirstPass | undefined> {
+): Promise<boolean> {
   try {
     await tx.savepoint(
       (sp) => sp`
@@ -161,10 +187,10 @@ async function insertAllNew(
         select count(*) from inserted`,
     );
   } catch (error) {
-    if (error instanceof postgres.PostgresError && error.code === UNIQUE_VIOLATION) return undefined;
+    if (error instanceof postgres.PostgresError && error.code === UNIQUE_VIOLATION) return false;
     throw error;
   }
-  return { inserted: firsts.length, duplicates: 0, conflicts: 0, unseen: [] };
+  return true;
 }
 
 /** Only the readings' primary key can raise it: every other insert of the statements has ON CONFLICT. */
@@ -174,14 +200,17 @@ const UNIQUE_VIOLATION = "23505";
  * One statement: insert the readings (distinct identities, sorted), skipping identities already
  * stored; fold the rows that went in (RETURNING) into the rollups and the equipment summary; and
  * compare each reading that did not go in with the stored row, when the statement's snapshot shows
- * it (a row committed before the statement began) — recording conflicts. The rest come back unseen.
+ * it (a row committed before the statement began) — recording conflicts and writing each one's
+ * outcome. The rest come back unseen (their indexes in `readings`).
  */
 async function insertWithRollups(
   tx: TransactionSql,
-  firsts: readonly Reading[],
+  readings: readonly Reading[],
+  firsts: readonly number[],
   source: string,
   relation: postgres.Fragment,
-): Promise<FirstPass> {
+  outcomes: Uint8Array,
+): Promise<number[]> {
   const rows = await tx<{ ord: string; stored: string | null }[]>`
     with ${inputAndInsert(tx, source, relation, tx`on conflict do nothing`)},
     ${rollUpInserted(tx, source)},
@@ -202,19 +231,13 @@ async function insertWithRollups(
       from compared where stored_centi <> value_centi
     )
     select ord, stored_centi as stored from compared`;
-  const result: FirstPass = {
-    inserted: firsts.length - rows.length,
-    duplicates: 0,
-    conflicts: 0,
-    unseen: [],
-  };
+  const unseen: number[] = [];
   for (const row of rows) {
-    const reading = firsts[Number(row.ord) - 1]!;
-    if (row.stored === null) result.unseen.push(reading);
-    else if (Number(row.stored) === reading.centi) result.duplicates++;
-    else result.conflicts++;
+    const index = firsts[Number(row.ord) - 1]!;
+    if (row.stored === null) unseen.push(index);
+    else outcomes[index] = Number(row.stored) === readings[index]!.centi ? DUPLICATE : CONFLICT;
   }
-  return result;
+  return unseen;
 }
 
 /** The CTEs `input` (the batch) and `inserted` (what of it went in), with the insert's conflict clause. */
@@ -317,26 +340,29 @@ function rollUpTens(tx: TransactionSql, table: Exclude<RollupTable, "rollup_10mi
 }
 
 /**
- * Compares readings that did not go in with the stored value of their identity, recording conflicts.
- * A new statement sees the rows of concurrent writers that committed while our insert waited for them.
+ * Compares readings that did not go in with the stored value of their identity, recording conflicts
+ * and writing each one's outcome. A new statement sees the rows of concurrent writers that committed
+ * while our insert waited for them.
  */
 async function classifyMissed(
   tx: TransactionSql,
-  missed: Reading[],
+  readings: readonly Reading[],
+  missed: readonly number[],
   source: string,
-): Promise<{ duplicates: number; conflicts: number }> {
-  const [counts] = await tx<{ duplicates: number; conflicts: number; found: number }[]>`
+  outcomes: Uint8Array,
+): Promise<void> {
+  const rows = await tx<{ ord: string; stored: string }[]>`
     with missed as (
       select m.equipment_id, to_timestamp(m.ts_ms / 1000) + (m.ts_ms % 1000) * interval '1 millisecond' as ts,
-        m.value_centi
+        m.value_centi, m.ord
       from unnest(
-        ${missed.map((r) => r.equipmentId)}::text[],
-        ${missed.map((r) => r.ts)}::bigint[],
-        ${missed.map((r) => r.centi)}::bigint[]
-      ) as m(equipment_id, ts_ms, value_centi)
+        ${missed.map((i) => readings[i]!.equipmentId)}::text[],
+        ${missed.map((i) => readings[i]!.ts)}::bigint[],
+        ${missed.map((i) => readings[i]!.centi)}::bigint[]
+      ) with ordinality as m(equipment_id, ts_ms, value_centi, ord)
     ),
     compared as (
-      select m.equipment_id, m.ts, m.value_centi, s.value_centi as stored_centi
+      select m.ord, m.equipment_id, m.ts, m.value_centi, s.value_centi as stored_centi
       from missed m join readings s on s.equipment_id = m.equipment_id and s.ts = m.ts
     ),
     recorded as (
@@ -344,14 +370,13 @@ async function classifyMissed(
       select equipment_id, ts, stored_centi, value_centi, ${source}
       from compared where stored_centi <> value_centi
     )
-    select
-      count(*) filter (where stored_centi = value_centi)::int as duplicates,
-      count(*) filter (where stored_centi <> value_centi)::int as conflicts,
-      count(*)::int as found
-    from compared`;
-  if (!counts || counts.found !== missed.length) {
+    select ord, stored_centi as stored from compared`;
+  if (rows.length !== missed.length) {
     // Only a concurrent retention drop of the reading's partition can make a stored identity vanish.
-    throw new Error(`${missed.length - (counts?.found ?? 0)} stored readings vanished during ingest; retry`);
+    throw new Error(`${missed.length - rows.length} stored readings vanished during ingest; retry`);
   }
-  return { duplicates: counts.duplicates, conflicts: counts.conflicts };
+  for (const row of rows) {
+    const index = missed[Number(row.ord) - 1]!;
+    outcomes[index] = Number(row.stored) === readings[index]!.centi ? DUPLICATE : CONFLICT;
+  }
 }

@@ -14,7 +14,15 @@
 import type { Reading } from "@plantlink/shared";
 import type { TransactionSql } from "../db/connect.ts";
 import type { SetAsideReason } from "../db/schema.ts";
-import { type IngestOptions, type IngestResult, ingestInTransaction, tsSpan } from "./ingest.ts";
+import {
+  CONFLICT,
+  DUPLICATE,
+  INSERTED,
+  type IngestOptions,
+  type IngestResult,
+  ingestEachInTransaction,
+  tsSpan,
+} from "./ingest.ts";
 import { markChanged } from "./ingest-marks.ts";
 import { NO_SCREEN, type SensorScreen, setAsideReason } from "./screen.ts";
 
@@ -22,6 +30,9 @@ export interface ScreenedResult extends IngestResult {
   /** Readings newly set aside (a repeat of one already set aside is a duplicate). */
   setAside: number;
 }
+
+/** What became of a reading set aside; INSERTED, DUPLICATE and CONFLICT are ingest.ts's. */
+export const SET_ASIDE = 3;
 
 /** Ingests `readings`, setting aside those that are not measurements; `sentinels` are the global ones. */
 export async function ingestScreened(
@@ -31,24 +42,47 @@ export async function ingestScreened(
   sentinels: readonly number[],
   options?: IngestOptions,
 ): Promise<ScreenedResult> {
+  return countScreened(await ingestScreenedEach(tx, readings, source, sentinels, options));
+}
+
+/**
+ * The same, answering each reading's outcome by position (INSERTED, DUPLICATE, CONFLICT or SET_ASIDE),
+ * for the group commit, which answers each of its requests its own counts.
+ */
+export async function ingestScreenedEach(
+  tx: TransactionSql,
+  readings: readonly Reading[],
+  source: string,
+  sentinels: readonly number[],
+  options?: IngestOptions,
+): Promise<Uint8Array> {
   const screened = await screenReadings(tx, readings, source, sentinels);
-  const stored = await ingestInTransaction(tx, screened.kept, source, options);
+  const kept = screened.keptAt.map((index) => readings[index]!);
+  const stored = await ingestEachInTransaction(tx, kept, source, options);
+  const { outcomes } = screened;
+  for (const [k, index] of screened.keptAt.entries()) outcomes[index] = stored[k]!;
   // The equipment list shows each sensor's set-aside count: cached lists must see this transaction.
-  if (screened.setAside > 0) await markChanged(tx, ...tsSpan(readings));
+  if (outcomes.includes(SET_ASIDE)) await markChanged(tx, ...tsSpan(readings));
+  return outcomes;
+}
+
+/** The counts of `outcomes[from..to)`. */
+export function countScreened(outcomes: Uint8Array, from = 0, to = outcomes.length): ScreenedResult {
+  const counts = [0, 0, 0, 0];
+  for (let i = from; i < to; i++) counts[outcomes[i]!]!++;
   return {
-    inserted: stored.inserted,
-    duplicates: stored.duplicates + screened.duplicates,
-    conflicts: stored.conflicts + screened.conflicts,
-    setAside: screened.setAside,
+    inserted: counts[INSERTED]!,
+    duplicates: counts[DUPLICATE]!,
+    conflicts: counts[CONFLICT]!,
+    setAside: counts[SET_ASIDE]!,
   };
 }
 
 interface Screened {
-  /** The readings that go on to the insert. */
-  kept: Reading[];
-  setAside: number;
-  duplicates: number;
-  conflicts: number;
+  /** The positions of the readings that go on to the insert, in order. */
+  keptAt: number[];
+  /** The outcome of every reading not kept; the kept ones' are filled in after the insert. */
+  outcomes: Uint8Array;
 }
 
 interface SensorRules extends SensorScreen {
@@ -66,51 +100,61 @@ export async function screenReadings(
   source: string,
   sentinels: readonly number[],
 ): Promise<Screened> {
-  const result: Screened = { kept: [], setAside: 0, duplicates: 0, conflicts: 0 };
-  if (readings.length === 0) return result;
+  const outcomes = new Uint8Array(readings.length);
+  const everyIndex = () => Array.from({ length: readings.length }, (_, i) => i);
+  if (readings.length === 0) return { keptAt: [], outcomes };
   const rules = await rulesOf(tx, readings);
-  const aside: { reading: Reading; reason: SetAsideReason }[] = [];
-  for (const reading of readings) {
+  const aside: { index: number; reason: SetAsideReason }[] = [];
+  for (const [index, reading] of readings.entries()) {
     const reason = setAsideReason(reading.centi, sentinels, rules.get(reading.equipmentId) ?? NO_SCREEN);
-    if (reason) aside.push({ reading, reason });
+    if (reason) aside.push({ index, reason });
   }
-  if (aside.length === 0 && rules.size === 0) {
-    result.kept = readings as Reading[];
-    return result;
-  }
-  const asideSet = new Set(aside.map((a) => a.reading));
-  const asideSensors = new Set(aside.map((a) => a.reading.equipmentId));
+  if (aside.length === 0 && rules.size === 0) return { keptAt: everyIndex(), outcomes };
+  const asideAt = new Set(aside.map((a) => a.index));
+  const asideSensors = new Set(aside.map((a) => readings[a.index]!.equipmentId));
   // Measurements whose identity may already be set aside: checked before the insert, so that the first
   // value of an identity stays whichever table holds it.
-  const suspects: Reading[] = [];
-  for (const reading of readings) {
-    if (asideSet.has(reading)) continue;
+  const keptAt: number[] = [];
+  const suspects: number[] = [];
+  for (const [index, reading] of readings.entries()) {
+    if (asideAt.has(index)) continue;
     const last = rules.get(reading.equipmentId)?.lastSetAsideTs ?? null;
-    if ((last !== null && reading.ts <= last) || asideSensors.has(reading.equipmentId))
-      suspects.push(reading);
-    else result.kept.push(reading);
+    if ((last !== null && reading.ts <= last) || asideSensors.has(reading.equipmentId)) suspects.push(index);
+    else keptAt.push(index);
   }
 
-  const missed = aside.length > 0 ? await insertSetAside(tx, aside, source) : [];
-  result.setAside = aside.length - missed.length;
-  const compared = await compareWithStored(tx, missed, source, "readings and set-aside");
-  for (const [i, reading] of missed.entries()) {
+  const missed = aside.length > 0 ? await insertSetAside(tx, readings, aside, source) : [];
+  const missedAt = new Set(missed);
+  for (const { index } of aside) if (!missedAt.has(index)) outcomes[index] = SET_ASIDE;
+  const compared = await compareWithStored(
+    tx,
+    missed.map((index) => readings[index]!),
+    source,
+    "readings and set-aside",
+  );
+  for (const [i, index] of missed.entries()) {
     const stored = compared[i];
+    const reading = readings[index]!;
     // Only a concurrent retention drop could make an identity vanish between the two statements.
     if (stored === undefined || stored === null)
       throw new Error(`a set-aside reading of ${reading.equipmentId} vanished during ingest; retry`);
-    if (stored === reading.centi) result.duplicates++;
-    else result.conflicts++;
+    outcomes[index] = stored === reading.centi ? DUPLICATE : CONFLICT;
   }
   // Measurements are compared with the set-aside table only: ingest.ts compares them with readings.
-  const clashes = await compareWithStored(tx, suspects, source, "set-aside");
-  for (const [i, reading] of suspects.entries()) {
+  const clashes = await compareWithStored(
+    tx,
+    suspects.map((index) => readings[index]!),
+    source,
+    "set-aside",
+  );
+  for (const [i, index] of suspects.entries()) {
     const stored = clashes[i];
-    if (stored === undefined || stored === null) result.kept.push(reading);
-    else if (stored === reading.centi) result.duplicates++;
-    else result.conflicts++;
+    if (stored === undefined || stored === null) keptAt.push(index);
+    else outcomes[index] = stored === readings[index]!.centi ? DUPLICATE : CONFLICT;
   }
-  return result;
+  // The insert offers the earliest reading of an identity first: keep arrival order.
+  keptAt.sort((a, b) => a - b);
+  return { keptAt, outcomes };
 }
 
 /** The screening of the batch's sensors that have one, or have readings set aside already. */
@@ -150,20 +194,24 @@ const key = (r: Reading) => `${r.equipmentId} ${r.ts}`;
 
 /**
  * Inserts the set-aside readings whose identity is neither set aside nor stored yet, and counts them
- * into each sensor's summary, in one statement. Returns the readings that did not go in.
+ * into each sensor's summary, in one statement. Returns the positions of those that did not go in.
  */
 async function insertSetAside(
   tx: TransactionSql,
-  aside: readonly { reading: Reading; reason: SetAsideReason }[],
+  readings: readonly Reading[],
+  aside: readonly { index: number; reason: SetAsideReason }[],
   source: string,
-): Promise<Reading[]> {
-  const sorted = [...aside].sort((a, b) =>
-    a.reading.equipmentId !== b.reading.equipmentId
-      ? a.reading.equipmentId < b.reading.equipmentId
-        ? -1
-        : 1
-      : a.reading.ts - b.reading.ts,
-  );
+): Promise<number[]> {
+  // Ties keep their position (a stable sort): of one identity's repeats, the earliest goes in.
+  const sorted = aside
+    .map(({ index, reason }) => ({ index, reason, reading: readings[index]! }))
+    .sort((a, b) =>
+      a.reading.equipmentId !== b.reading.equipmentId
+        ? a.reading.equipmentId < b.reading.equipmentId
+          ? -1
+          : 1
+        : a.reading.ts - b.reading.ts,
+    );
   const inserted = await tx<{ equipment_id: string; ts_ms: string }[]>`
     with input as (
       select i.equipment_id,
@@ -198,11 +246,11 @@ async function insertSetAside(
     select equipment_id, (extract(epoch from ts) * 1000)::bigint::text as ts_ms from inserted`;
   const went = new Set(inserted.map((row) => `${row.equipment_id} ${row.ts_ms}`));
   // A repeat inside the batch finds its identity taken by the first: it is counted as missed, too.
-  const missed: Reading[] = [];
-  for (const { reading } of sorted) {
+  const missed: number[] = [];
+  for (const { reading, index } of sorted) {
     const k = key(reading);
     if (went.has(k)) went.delete(k);
-    else missed.push(reading);
+    else missed.push(index);
   }
   return missed;
 }

@@ -26,6 +26,8 @@ export interface CentralMetrics {
   countWorkerRequest(): void;
   /** Counts one read answer: served from the answer cache, computed, or recomputed because it changed. */
   recordAnswer(outcome: "hit" | "miss" | "stale"): void;
+  /** Counts one group-commit transaction of direct readings and how many requests it answered. */
+  recordGroup(group: { requests: number; readings: number; seconds: number }): void;
 }
 
 /** Names this process's connections in pg_stat_activity, which is where pool use is read from. */
@@ -63,6 +65,12 @@ export function createMetrics(options: MetricsOptions = {}): CentralMetrics {
     registers: [registry],
   });
   for (const outcome of ["hit", "miss", "stale"]) answers.inc({ outcome }, 0);
+  const groups = new Histogram({
+    name: "plantlink_central_ingest_group_requests",
+    help: "Requests of POST /v1/readings committed together in one transaction (group commit)",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
   // Every label combination exists from the start, so a rate() over it never sees a missing series.
   for (const source of ["edge", "direct", "backfill"] as const) {
     for (const outcome of ["inserted", "duplicate", "conflict", "set_aside", "rejected"])
@@ -125,6 +133,9 @@ export function createMetrics(options: MetricsOptions = {}): CentralMetrics {
     },
     recordAnswer(outcome) {
       answers.inc({ outcome });
+    },
+    recordGroup(group) {
+      groups.observe(group.requests);
     },
   };
 }

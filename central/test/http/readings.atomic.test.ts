@@ -5,12 +5,13 @@ import { bearer, reading, startTestCentral } from "./test-central.ts";
 const central = await startTestCentral();
 const ingest = await central.tokenFor("ingest");
 
-const send = (body: unknown) =>
+const sendText = (body: string) =>
   fetch(`${central.url}/v1/readings`, {
     method: "POST",
     headers: { ...bearer(ingest), "Content-Type": "application/json" },
-    body: JSON.stringify(body),
+    body,
   });
+const send = (body: unknown) => sendText(JSON.stringify(body));
 
 async function stored(equipmentId: string): Promise<number[]> {
   const rows = await central.db.sql<{ v: string }[]>`
@@ -59,5 +60,14 @@ describe("POST /v1/readings", () => {
       [3, "reading"],
     ]);
     expect(await stored("ATOM")).toEqual([]);
+  });
+
+  it("reads a JSON body the way a web Request does: a leading BOM dropped, a cut-off body refused", async () => {
+    const withBom = await sendText(`\uFEFF${JSON.stringify(reading("BOM", 4, 3))}`);
+    expect(withBom.status).toBe(202);
+    expect(await stored("BOM")).toEqual([400]);
+    const truncated = await sendText(JSON.stringify(reading("CUT", 4, 3)).slice(0, -2));
+    expect(truncated.status).toBe(400);
+    expect(await stored("CUT")).toEqual([]);
   });
 });

@@ -7,11 +7,12 @@ import { afterAll } from "vitest";
 import { AnswerCache } from "../../src/answers/answer-cache.ts";
 import type { Role } from "../../src/auth/roles.ts";
 import { createTokenStore } from "../../src/auth/tokens.ts";
+import type { AdmissionLimits } from "../../src/http/admission.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { BodyLimits, Parts } from "../../src/http/context.ts";
 import type { ApiRoute, CentralApp } from "../../src/http/route.ts";
 import { apiRoutes } from "../../src/http/routes.ts";
-import { listen } from "../../src/http/server.ts";
+import { type ConnectionTimeouts, listen } from "../../src/http/server.ts";
 import { createMetrics } from "../../src/status/metrics.ts";
 import { createReadiness } from "../../src/status/readiness.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -30,7 +31,12 @@ export interface TestCentral {
 }
 
 export async function startTestCentral(
-  options: { limits?: Partial<BodyLimits>; routes?: readonly ApiRoute[] } = {},
+  options: {
+    limits?: Partial<BodyLimits>;
+    routes?: readonly ApiRoute[];
+    timeouts?: Partial<ConnectionTimeouts>;
+    admission?: AdmissionLimits;
+  } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
   const tokens = createTokenStore(db.sql);
@@ -44,9 +50,15 @@ export async function startTestCentral(
     readiness: createReadiness(db.sql),
     // As main.ts builds it: every read route's test also proves its cached answers.
     answers: new AnswerCache(db.sql),
+    admission: options.admission,
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
-  const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
+  const server = await listen(app, {
+    host: "127.0.0.1",
+    port: 0,
+    tls: undefined,
+    timeouts: options.timeouts,
+  });
   afterAll(() => server.close());
   return {
     url: server.url,

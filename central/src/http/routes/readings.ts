@@ -3,13 +3,13 @@
  * every reading valid → all stored, `202`; any invalid → `400` naming every bad item, nothing stored.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { parseReadings } from "@plantlink/shared";
-import { ingestScreened } from "../../ingest/set-aside.ts";
+import { createReadingValidator } from "@plantlink/shared";
+import { createGroupCommit } from "../../ingest/group-commit.ts";
 import { sentinelsOf } from "../context.ts";
 import { ValidationError } from "../problem.ts";
 import { defineRoute, type RouteModule } from "../route.ts";
 
-// Items are checked by parseReadings, not by zod here: it reports every bad item with its index and a
+// Items are checked by the reading validator, not by zod here: it reports every bad item with its index and a
 // reason, where a union schema would report one confusing "no union member matched".
 const readingsBodySchema = z.unknown().meta({
   oneOf: [
@@ -56,27 +56,37 @@ const postReadings = defineRoute({
       },
     },
   }),
-  handler: (parts) => async (c) => {
-    const started = performance.now();
-    const body = c.req.valid("json");
-    const { readings, rejections } = parseReadings(body, parts.validation);
-    if (rejections.length > 0) {
-      // Atomic: every reading of the request is refused, the valid ones too.
-      const refused = Array.isArray(body) ? body.length : 1;
-      parts.metrics.recordIngest(
-        "direct",
-        { inserted: 0, duplicates: 0, conflicts: 0, setAside: 0, rejected: refused },
-        (performance.now() - started) / 1000,
-      );
-      throw new ValidationError(
-        `${rejectedItems(rejections)} of the readings ${rejectedItems(rejections) === 1 ? "is" : "are"} invalid; nothing was stored`,
-        rejections,
-      );
-    }
-    const sentinels = sentinelsOf(parts);
-    const result = await parts.sql.begin((tx) => ingestScreened(tx, readings, "direct", sentinels));
-    parts.metrics.recordIngest("direct", { ...result, rejected: 0 }, (performance.now() - started) / 1000);
-    return c.json({ accepted: readings.length, ...result }, 202);
+  handler: (parts) => {
+    // Built once per app: building the reading schema costs more than validating a request with it.
+    const validator = createReadingValidator(parts.validation);
+    // One per app: concurrent requests of this app share transactions (ingest/group-commit.ts).
+    const groups = createGroupCommit({
+      sql: parts.sql,
+      source: "direct",
+      sentinels: sentinelsOf(parts),
+      onCommitted: (group) => parts.metrics.recordGroup(group),
+    });
+    return async (c) => {
+      const started = performance.now();
+      const body = c.req.valid("json");
+      const { readings, rejections } = validator.parseReadings(body);
+      if (rejections.length > 0) {
+        // Atomic: every reading of the request is refused, the valid ones too.
+        const refused = Array.isArray(body) ? body.length : 1;
+        parts.metrics.recordIngest(
+          "direct",
+          { inserted: 0, duplicates: 0, conflicts: 0, setAside: 0, rejected: refused },
+          (performance.now() - started) / 1000,
+        );
+        throw new ValidationError(
+          `${rejectedItems(rejections)} of the readings ${rejectedItems(rejections) === 1 ? "is" : "are"} invalid; nothing was stored`,
+          rejections,
+        );
+      }
+      const result = await groups.submit(readings);
+      parts.metrics.recordIngest("direct", { ...result, rejected: 0 }, (performance.now() - started) / 1000);
+      return c.json({ accepted: readings.length, ...result }, 202);
+    };
   },
 });
 
