@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { createBrokerAuth } from "./broker/auth.ts";
 import { type MqttBroker, startBroker } from "./broker/broker.ts";
 import { createPublishGate } from "./broker/ingest.ts";
+import { createPacketRefusals } from "./broker/packet-refusals.ts";
 import { createReadingBuffer, type ReadingBuffer } from "./buffer/buffer.ts";
 import { type Capacity, createCapacity } from "./buffer/capacity.ts";
 import { VerifiedPasswords } from "./buffer/credentials.ts";
@@ -222,6 +223,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       tlsPort: config.mqtt.tlsPort,
       wsPort: config.mqtt.wsPort,
       tls,
+      maxPayloadBytes: config.mqtt.maxPayloadBytes,
+      onPacketRefused: createPacketRefusals({ auth, groupCommit, metrics, logger }),
       logger,
     });
     http = await listenHttp({ app, port: config.http.port, host: config.listenHost, tls });
