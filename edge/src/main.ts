@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, createReadingValidator } from "@plantlink/shared";
+import { ConfigError, createReadingValidator, LoginThrottle } from "@plantlink/shared";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { createBrokerAuth } from "./broker/auth.ts";
@@ -150,6 +150,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
   });
 
   const verified = new VerifiedPasswords();
+  // One per edge, for MQTT and HTTP alike: an address guessing on one is blocked on both.
+  const throttle = new LoginThrottle({ now });
   const validator = createReadingValidator({ now, maxFutureSkewMs: config.maxFutureSkewMs });
   const auth = createBrokerAuth({
     registry,
@@ -157,6 +159,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
     allowAnonymous: config.mqtt.allowAnonymous,
     allowSubscribe: config.mqtt.allowSubscribe,
     refusal: () => capacity.refusal(),
+    throttle,
     logger,
   });
   const rules = { validator, maxPayloadBytes: config.mqtt.maxPayloadBytes };
@@ -188,6 +191,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       metrics,
       maxBodyBytes: config.http.maxBodyBytes,
       allowAnonymous: config.mqtt.allowAnonymous,
+      throttle,
     }),
   );
   app.route(

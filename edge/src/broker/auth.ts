@@ -4,6 +4,8 @@
  * subscriptions unless PLANTLINK_MQTT_ALLOW_SUBSCRIBE is set. What a device may publish is decided in
  * ingest.ts, next to the commit it gates.
  */
+import type { Socket } from "node:net";
+import { type LoginThrottle, retryAfterSeconds } from "@plantlink/shared";
 import type { AuthenticateError, Client, ConnectPacket, Subscription } from "aedes";
 import type { Logger } from "pino";
 import { UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
@@ -42,6 +44,8 @@ export interface BrokerAuthOptions {
   allowSubscribe: boolean;
   /** Why the buffer refuses readings right now; new connections are then refused too. */
   refusal: () => Refusal | undefined;
+  /** Failed logins per client address, shared with the HTTP receiver. */
+  throttle: LoginThrottle;
   logger: Logger;
 }
 
@@ -54,8 +58,13 @@ function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+/** The peer's address: the socket's for TCP and TLS, the HTTP request's for WebSocket. */
+export function clientAddress(client: Client): string {
+  return (client.req?.socket ?? (client.conn as Partial<Socket>)).remoteAddress ?? "unknown";
+}
+
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
-  const { registry, verified, logger } = options;
+  const { registry, verified, throttle, logger } = options;
   const identities = new WeakMap<Client, Identity>();
 
   return {
@@ -68,6 +77,17 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
     },
 
     authenticate(client, username, password, done) {
+      const address = clientAddress(client);
+      const blocked = throttle.blockedFor(address);
+      if (blocked > 0) {
+        // Refused before the password is hashed: a guessing run costs no scrypt.
+        logger.warn(
+          { device: username, address, retryAfterSeconds: retryAfterSeconds(blocked) },
+          "MQTT login refused: too many failed logins from this address",
+        );
+        done(authError(NOT_AUTHORIZED, "too many failed logins from this address; try again later"), false);
+        return;
+      }
       const refusal = options.refusal();
       if (refusal) {
         done(authError(SERVER_UNAVAILABLE, refusal.message), false);
@@ -90,12 +110,22 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
         .verify(password?.toString("utf8") ?? "", hash)
         .then((ok) => {
           if (ok && device?.enabled) {
+            throttle.success(address);
             identities.set(client, { kind: "device", id: device.id });
             done(null, true);
             return;
           }
           const why = !device ? "unknown device" : !device.enabled ? "device disabled" : "wrong password";
-          logger.warn({ device: username, why }, "MQTT login refused");
+          const blockedFor = throttle.failure(address);
+          logger.warn(
+            {
+              device: username,
+              why,
+              address,
+              ...(blockedFor > 0 ? { blockedSeconds: retryAfterSeconds(blockedFor) } : {}),
+            },
+            "MQTT login refused",
+          );
           done(authError(BAD_USERNAME_OR_PASSWORD, "bad user name or password"), false);
         })
         .catch((error: unknown) => {

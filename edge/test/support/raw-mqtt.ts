@@ -91,8 +91,9 @@ export interface RawClient {
   end(): void;
 }
 
-export async function rawConnect(port: number): Promise<RawClient> {
-  const socket = connect({ port, host: "127.0.0.1" });
+/** `localAddress` (e.g. 127.0.0.2) makes the connection come from another loopback address. */
+export async function rawConnect(port: number, localAddress?: string): Promise<RawClient> {
+  const socket = connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
