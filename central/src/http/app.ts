@@ -3,7 +3,7 @@
  * every route of the route table behind the auth and body-limit middleware the table asks for.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { readingWireSchema } from "@plantlink/shared";
+import { LoginThrottle, readingWireSchema } from "@plantlink/shared";
 import { requireRole } from "../auth/require-role.ts";
 import { registerDashboard } from "../dashboard/dashboard.ts";
 import { bodyLimits } from "./body.ts";
@@ -44,6 +44,8 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
     },
   });
 
+  // One count per app for the API and the dashboard's sign-in: guessing on one blocks both.
+  const throttle = parts.loginThrottle ?? new LoginThrottle();
   app.use("*", requestLog(parts.log));
   app.onError((error, c) => {
     const problem = toProblemError(error);
@@ -69,11 +71,11 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   app.openAPIRegistry.register("Reading", readingWireSchema.meta({}));
 
   // The dashboard at `/`: sign-in, pages and their assets (dashboard/), when there are sessions to sign in to.
-  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions });
+  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions, throttle });
 
   for (const route of routes) {
     route.register(app, parts, [
-      requireRole(route.roles, parts.tokens, parts.sessions),
+      requireRole(route.roles, parts.tokens, throttle, parts.sessions),
       bodyLimits({ ...parts.limits, ...route.limits }),
     ]);
   }

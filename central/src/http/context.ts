@@ -3,7 +3,7 @@
  * that `main.ts` builds and hands to the app. Routes get their dependencies from here, never by import,
  * so two apps in one process (tests) share nothing.
  */
-import type { ValidationOptions } from "@plantlink/shared";
+import type { LoginThrottle, ValidationOptions } from "@plantlink/shared";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Sql } from "postgres";
@@ -52,6 +52,8 @@ export interface Parts {
    * the API with their session cookie. Absent, there is no dashboard and only bearer tokens count.
    */
   sessions?: Sessions | undefined;
+  /** Failed logins per client address (bearer tokens and dashboard sign-in); absent, the defaults. */
+  loginThrottle?: LoginThrottle | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
 }

@@ -2,6 +2,7 @@
  * A central app on a real HTTP port against this test file's own database: the parts main.ts would
  * build, with small body limits and a fixed clock so tests can reach the limits and the skew check.
  */
+import { LoginThrottle } from "@plantlink/shared";
 import { pino } from "pino";
 import { afterAll } from "vitest";
 import type { Role } from "../../src/auth/roles.ts";
@@ -41,6 +42,9 @@ export async function startTestCentral(
     limits: { bodyBytes: 1_000_000, decompressedBytes: 4_000_000, ...options.limits },
     validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
     readiness: createReadiness(db.sql),
+    // These tests send bad tokens on purpose, many from one address; test/auth/login.throttle.test.ts
+    // proves the default limit on a central built as main.ts builds it.
+    loginThrottle: new LoginThrottle({ maxFailures: Number.MAX_SAFE_INTEGER }),
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
   const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
