@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
 import type { Registry } from "../buffer/registry.ts";
 import type { Refusal } from "../errors.ts";
+import { connectViolation, identifierRejected } from "./conformance.ts";
 import { READINGS_TOPIC_PREFIX } from "./payload.ts";
 
 export type Identity = { kind: "device"; id: string } | { kind: "anonymous" };
@@ -50,6 +51,7 @@ export interface BrokerAuthOptions {
 }
 
 // MQTT 3.1.1 CONNACK return codes (aedes 1.2 speaks 3.1 and 3.1.1 only).
+const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
@@ -66,9 +68,19 @@ export function clientAddress(client: Client): string {
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
   const { registry, verified, throttle, logger } = options;
   const identities = new WeakMap<Client, Identity>();
+  // Set in preConnect, answered in authenticate: only authenticate can send a CONNACK with a code.
+  const rejectedIdentifiers = new WeakSet<Client>();
 
   return {
-    preConnect(_client, packet, done) {
+    preConnect(client, packet, done) {
+      const violation = connectViolation(packet);
+      if (violation) {
+        // An error here makes aedes close the connection without a CONNACK, as MQTT requires.
+        logger.warn({ address: clientAddress(client), reason: violation }, "MQTT CONNECT refused");
+        done(new Error(violation), false);
+        return;
+      }
+      if (identifierRejected(packet)) rejectedIdentifiers.add(client);
       // aedes keys sessions by client id and a new connection takes over an existing session with the
       // same id. Namespacing the id by the username keeps device A from kicking device B off by
       // reusing B's client id; devices never see the change.
@@ -86,6 +98,16 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
           "MQTT login refused: too many failed logins from this address",
         );
         done(authError(NOT_AUTHORIZED, "too many failed logins from this address; try again later"), false);
+        return;
+      }
+      if (rejectedIdentifiers.has(client)) {
+        done(
+          authError(
+            IDENTIFIER_REJECTED,
+            "an empty client id needs CleanSession=1; send a client id to keep a session",
+          ),
+          false,
+        );
         return;
       }
       const refusal = options.refusal();

@@ -19,6 +19,7 @@ import type { BrokerAuth } from "./auth.ts";
 import type { AuthorizePublish } from "./ingest.ts";
 import { guardConnection, MAX_CONTROL_PACKET_BYTES, type PacketLimits } from "./packet-guard.ts";
 import type { OnPacketRefused } from "./packet-refusals.ts";
+import { correctSessionPresent, HeldQos2 } from "./session-present.ts";
 
 export interface MqttBroker {
   ports: { tcp: number; tls: number | undefined; ws: number | undefined };
@@ -48,6 +49,9 @@ export interface BrokerOptions {
 
 interface IncomingStore {
   incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  incomingStorePacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  incomingDelPacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  cleanIncoming?(client: Client): Promise<unknown>;
 }
 
 function listen(server: NetServer | HttpServer, port: number, host: string | undefined): Promise<number> {
@@ -72,6 +76,7 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
     maxClientsIdLength: 23 + 65,
   });
   const store = (aedes as unknown as { persistence: IncomingStore }).persistence;
+  const heldQos2 = new HeldQos2(store);
   authorizePublish = options.authorizePublish((client, packet) =>
     store.incomingGetPacket(client, packet).then(
       () => true,
@@ -102,6 +107,15 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
     let client: Client | undefined;
     const address = (req?.socket ?? (conn as Partial<Socket>)).remoteAddress ?? "unknown";
     guardConnection(conn, limits, (refusal) => options.onPacketRefused(refusal, client, address));
+    // Written only after a successful login: the CONNACK of a refused one says no session.
+    correctSessionPresent(
+      conn,
+      () =>
+        client !== undefined &&
+        !client.clean &&
+        auth.identity(client) !== undefined &&
+        heldQos2.holds(client.id),
+    );
     client = aedes.handle(conn, req);
   };
   // noDelay: a PUBACK is 4 bytes; Nagle would hold it back waiting for more.
