@@ -3,7 +3,7 @@
  * only file of central that looks at process.env; everything else is handed the typed value, so tests
  * build centrals with whatever config they need.
  */
-import { envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
+import { envBoolean, envBytes, envFutureSkewMs, envLogLevel, envPort, parseEnv } from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
@@ -48,6 +48,12 @@ export const centralEnvSchema = z
       .enum(["auto", "true", "false"], { error: "expected auto, true or false" })
       .default("auto"),
     PLANTLINK_DB_POOL_MAX: positiveInt(10, "a positive number of connections"),
+    /**
+     * Central sits behind a reverse proxy that appends the client's address to X-Forwarded-For: the
+     * failed-login limit counts per that address instead of per proxy. Never set it without such a
+     * proxy in front, or clients choose the address they are counted under.
+     */
+    PLANTLINK_CENTRAL_TRUST_PROXY: envBoolean(false),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -81,6 +87,8 @@ export interface CentralConfig {
   maxFutureSkewMs: number;
   migrate: "auto" | "always" | "never";
   poolMax: number;
+  /** Count failed logins per X-Forwarded-For's last address (docs/operations.md §9). */
+  trustProxy: boolean;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
 }
@@ -110,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "always"
           : "never",
     poolMax: e.PLANTLINK_DB_POOL_MAX,
+    trustProxy: e.PLANTLINK_CENTRAL_TRUST_PROXY,
     statusThresholds: statusThresholdsFromEnv(e),
   };
 }

@@ -81,6 +81,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       validation: { now: options.now ?? Date.now, maxFutureSkewMs: config.maxFutureSkewMs },
       readiness: createReadiness(sql),
       statusThresholds: config.statusThresholds,
+      trustProxy: config.trustProxy,
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };

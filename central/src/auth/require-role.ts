@@ -4,12 +4,12 @@
  * route. It runs before body parsing and validation, so an anonymous caller learns nothing about a
  * route but "401".
  */
-import { type LoginThrottle, retryAfterSeconds } from "@plantlink/shared";
+import { retryAfterSeconds } from "@plantlink/shared";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Sessions } from "../dashboard/session.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ForbiddenError, TooManyFailedLoginsError, UnauthorizedError } from "../http/problem.ts";
-import { clientAddress } from "./client-address.ts";
+import type { LoginLimit } from "./login-limit.ts";
 import { type Role, roleAllows } from "./roles.ts";
 import type { Principal, TokenStore } from "./tokens.ts";
 
@@ -20,7 +20,7 @@ const withArticle = (word: string) => `${/^[aeiou]/.test(word) ? "an" : "a"} ${w
 export function requireRole(
   allowed: readonly Role[],
   tokens: TokenStore,
-  throttle: LoginThrottle,
+  logins: LoginLimit,
   sessions?: Sessions,
 ): MiddlewareHandler<AppEnv> {
   const needed = ["admin", ...allowed.filter((r) => r !== "admin")].join(" or ");
@@ -32,7 +32,7 @@ export function requireRole(
     if (header === undefined && !session) {
       throw new UnauthorizedError("this route needs a token: send the header Authorization: Bearer <token>");
     }
-    const principal = session ?? (await bearerPrincipal(c, header ?? "", tokens, throttle));
+    const principal = session ?? (await bearerPrincipal(c, header ?? "", tokens, logins));
     if (!roleAllows(principal.role, allowed)) {
       throw new ForbiddenError(
         `${withArticle(principal.role)} token may not call ${c.req.method} ${c.req.routePath}; it needs ${withArticle(needed)} token`,
@@ -52,9 +52,9 @@ async function bearerPrincipal(
   c: Context<AppEnv>,
   header: string,
   tokens: TokenStore,
-  throttle: LoginThrottle,
+  { throttle, address: addressOf }: LoginLimit,
 ): Promise<Principal> {
-  const address = clientAddress(c);
+  const address = addressOf(c);
   const blocked = throttle.blockedFor(address);
   if (blocked > 0) {
     c.get("log").warn({ msg: "bearer token refused: too many failed logins", address });

@@ -4,9 +4,9 @@
  * never stored in the browser. Both forms are same-origin only: a forged sign-in would put a victim
  * in the attacker's session, a forged sign-out is a nuisance.
  */
-import { type LoginThrottle, retryAfterSeconds } from "@plantlink/shared";
+import { retryAfterSeconds } from "@plantlink/shared";
 import { bodyLimit } from "hono/body-limit";
-import { clientAddress } from "../auth/client-address.ts";
+import type { LoginLimit } from "../auth/login-limit.ts";
 import type { TokenStore } from "../auth/tokens.ts";
 import type { CentralApp } from "../http/route.ts";
 import { html } from "./html.ts";
@@ -46,8 +46,9 @@ export function registerSignIn(
   app: CentralApp,
   tokens: TokenStore,
   sessions: Sessions,
-  throttle: LoginThrottle,
+  logins: LoginLimit,
 ): void {
+  const { throttle } = logins;
   app.get("/sign-in", async (c) => {
     securityHeaders(c);
     const next = safeNext(c.req.query("next"));
@@ -69,7 +70,7 @@ export function registerSignIn(
     const next = safeNext(form.next);
     const token = typeof form.token === "string" ? form.token.trim() : "";
     // An address that failed too often is refused before its token is looked up.
-    const address = clientAddress(c);
+    const address = logins.address(c);
     const blocked = throttle.blockedFor(address);
     if (blocked > 0) {
       const seconds = retryAfterSeconds(blocked);

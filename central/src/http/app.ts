@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { LoginThrottle, readingWireSchema } from "@plantlink/shared";
+import { createLoginLimit } from "../auth/login-limit.ts";
 import { requireRole } from "../auth/require-role.ts";
 import { registerDashboard } from "../dashboard/dashboard.ts";
 import { bodyLimits } from "./body.ts";
@@ -45,7 +46,7 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   });
 
   // One count per app for the API and the dashboard's sign-in: guessing on one blocks both.
-  const throttle = parts.loginThrottle ?? new LoginThrottle();
+  const logins = createLoginLimit(parts.loginThrottle ?? new LoginThrottle(), parts.trustProxy ?? false);
   app.use("*", requestLog(parts.log));
   app.onError((error, c) => {
     const problem = toProblemError(error);
@@ -71,11 +72,11 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   app.openAPIRegistry.register("Reading", readingWireSchema.meta({}));
 
   // The dashboard at `/`: sign-in, pages and their assets (dashboard/), when there are sessions to sign in to.
-  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions, throttle });
+  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions, logins });
 
   for (const route of routes) {
     route.register(app, parts, [
-      requireRole(route.roles, parts.tokens, throttle, parts.sessions),
+      requireRole(route.roles, parts.tokens, logins, parts.sessions),
       bodyLimits({ ...parts.limits, ...route.limits }),
     ]);
   }

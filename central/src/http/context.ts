@@ -54,6 +54,8 @@ export interface Parts {
   sessions?: Sessions | undefined;
   /** Failed logins per client address (bearer tokens and dashboard sign-in); absent, the defaults. */
   loginThrottle?: LoginThrottle | undefined;
+  /** PLANTLINK_CENTRAL_TRUST_PROXY: the throttle keys on X-Forwarded-For's last address. */
+  trustProxy?: boolean | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
 }

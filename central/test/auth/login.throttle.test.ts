@@ -4,9 +4,10 @@
  * looked up, even a valid one — while a client on another address goes on as usual.
  */
 import { request } from "node:http";
-import { LOGIN_THROTTLE_DEFAULTS } from "@plantlink/shared";
+import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle } from "@plantlink/shared";
 import { describe, expect, it } from "vitest";
 import { startDashboardCentral } from "../dashboard/dashboard-central.ts";
+import { startTestCentral } from "../http/test-central.ts";
 
 const FAILURES = LOGIN_THROTTLE_DEFAULTS.maxFailures;
 const dc = await startDashboardCentral();
@@ -94,5 +95,22 @@ describe("failed-login throttling on central", () => {
     expect((await api(from, viewer)).status).toBe(429);
 
     expect((await signIn("127.0.0.6", viewer)).status).toBe(303);
+  });
+});
+
+describe("failed-login throttling behind a trusted proxy (PLANTLINK_CENTRAL_TRUST_PROXY)", async () => {
+  const proxied = await startTestCentral({ loginThrottle: new LoginThrottle(), trustProxy: true });
+  const viaProxy = (forwardedFor: string, token: string) =>
+    fetch(`${proxied.url}/v1/edges`, {
+      headers: { Authorization: `Bearer ${token}`, "X-Forwarded-For": forwardedFor },
+    });
+
+  it("counts per the address the proxy appended, so one client's guessing does not block the others", async () => {
+    const viewer = await proxied.tokenFor("viewer");
+    for (let i = 0; i < FAILURES; i++) expect((await viaProxy("203.0.113.7", "plt_wrong")).status).toBe(401);
+    expect((await viaProxy("203.0.113.7", viewer)).status).toBe(429);
+    // A client cannot choose its address by sending its own X-Forwarded-For: the proxy's entry is last.
+    expect((await viaProxy("203.0.113.8, 203.0.113.7", viewer)).status).toBe(429);
+    expect((await viaProxy("203.0.113.8", viewer)).status).toBe(200);
   });
 });

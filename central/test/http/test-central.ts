@@ -30,7 +30,12 @@ export interface TestCentral {
 }
 
 export async function startTestCentral(
-  options: { limits?: Partial<BodyLimits>; routes?: readonly ApiRoute[] } = {},
+  options: {
+    limits?: Partial<BodyLimits>;
+    routes?: readonly ApiRoute[];
+    loginThrottle?: LoginThrottle;
+    trustProxy?: boolean;
+  } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
   const tokens = createTokenStore(db.sql);
@@ -44,7 +49,8 @@ export async function startTestCentral(
     readiness: createReadiness(db.sql),
     // These tests send bad tokens on purpose, many from one address; test/auth/login.throttle.test.ts
     // proves the default limit on a central built as main.ts builds it.
-    loginThrottle: new LoginThrottle({ maxFailures: Number.MAX_SAFE_INTEGER }),
+    loginThrottle: options.loginThrottle ?? new LoginThrottle({ maxFailures: Number.MAX_SAFE_INTEGER }),
+    trustProxy: options.trustProxy,
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
   const server = await listen(app, { host: "127.0.0.1", port: 0, tls: undefined });
