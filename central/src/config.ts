@@ -4,7 +4,15 @@
  * build centrals with whatever config they need.
  */
 import { availableParallelism } from "node:os";
-import { envBytes, envFutureSkewMs, envLogLevel, envPort, numberToCenti, parseEnv } from "@plantlink/shared";
+import {
+  envBoolean,
+  envBytes,
+  envFutureSkewMs,
+  envLogLevel,
+  envPort,
+  numberToCenti,
+  parseEnv,
+} from "@plantlink/shared";
 import { z } from "zod";
 import type { StatusThresholds } from "./equipment/status.ts";
 import { statusEnvShape, statusThresholdsFromEnv, statusThresholdsProblem } from "./equipment/thresholds.ts";
@@ -119,6 +127,12 @@ export const centralEnvSchema = z
       DEFAULT_ADMISSION.waitMs,
       "a positive number of milliseconds",
     ),
+    /**
+     * Central sits behind a reverse proxy that appends the client's address to X-Forwarded-For: the
+     * failed-login limit counts per that address instead of per proxy. Never set it without such a
+     * proxy in front, or clients choose the address they are counted under.
+     */
+    PLANTLINK_CENTRAL_TRUST_PROXY: envBoolean(false),
     ...statusEnvShape,
   })
   .superRefine((env, ctx) => {
@@ -159,6 +173,8 @@ export interface CentralConfig {
   admission: AdmissionLimits;
   /** Connection timeouts (http/server.ts). */
   timeouts: ConnectionTimeouts;
+  /** Count failed logins per X-Forwarded-For's last address (docs/operations.md §9). */
+  trustProxy: boolean;
   /** Each sensor's status thresholds (docs/status.md). */
   statusThresholds: StatusThresholds;
   /** Values, in hundredths, set aside as "no measurement" for every sensor (ingest/screen.ts). */
@@ -208,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveMs: e.PLANTLINK_CENTRAL_KEEPALIVE_SECONDS * 1000,
       idleMs: e.PLANTLINK_CENTRAL_IDLE_TIMEOUT_SECONDS * 1000,
     },
+    trustProxy: e.PLANTLINK_CENTRAL_TRUST_PROXY,
     statusThresholds: statusThresholdsFromEnv(e),
     sentinels: e.PLANTLINK_SENTINEL_VALUES,
   };

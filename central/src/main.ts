@@ -105,6 +105,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       statusThresholds: config.statusThresholds,
       sentinels: config.sentinels,
       admission: config.admission,
+      trustProxy: config.trustProxy,
       // Signed with a key kept in the data directory, so sessions survive restarts (dashboard/session-key.ts).
       sessions: createSessions({ sql, key: await loadSessionKey(config.dataDir) }),
     };

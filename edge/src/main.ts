@@ -5,12 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, createReadingValidator } from "@plantlink/shared";
+import { ConfigError, createReadingValidator, LoginThrottle } from "@plantlink/shared";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { createBrokerAuth } from "./broker/auth.ts";
 import { type MqttBroker, startBroker } from "./broker/broker.ts";
 import { createPublishGate } from "./broker/ingest.ts";
+import { createPacketRefusals } from "./broker/packet-refusals.ts";
 import { createReadingBuffer, type ReadingBuffer } from "./buffer/buffer.ts";
 import { type Capacity, createCapacity } from "./buffer/capacity.ts";
 import { VerifiedPasswords } from "./buffer/credentials.ts";
@@ -149,6 +150,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
   });
 
   const verified = new VerifiedPasswords();
+  // One per edge, for MQTT and HTTP alike: an address guessing on one is blocked on both.
+  const throttle = new LoginThrottle({ now });
   const validator = createReadingValidator({ now, maxFutureSkewMs: config.maxFutureSkewMs });
   const auth = createBrokerAuth({
     registry,
@@ -156,6 +159,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
     allowAnonymous: config.mqtt.allowAnonymous,
     allowSubscribe: config.mqtt.allowSubscribe,
     refusal: () => capacity.refusal(),
+    throttle,
     logger,
   });
   const rules = { validator, maxPayloadBytes: config.mqtt.maxPayloadBytes };
@@ -187,6 +191,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       metrics,
       maxBodyBytes: config.http.maxBodyBytes,
       allowAnonymous: config.mqtt.allowAnonymous,
+      throttle,
     }),
   );
   app.route(
@@ -222,6 +227,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       tlsPort: config.mqtt.tlsPort,
       wsPort: config.mqtt.wsPort,
       tls,
+      maxPayloadBytes: config.mqtt.maxPayloadBytes,
+      onPacketRefused: createPacketRefusals({ auth, groupCommit, metrics, logger }),
       logger,
     });
     http = await listenHttp({ app, port: config.http.port, host: config.listenHost, tls });

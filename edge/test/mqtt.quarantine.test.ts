@@ -5,7 +5,7 @@
  */
 
 import type { MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectDevice, startTestEdge, storedKeys, type TestEdge, wire } from "./support/edge.ts";
 
 const T = 1_700_000_000_000;
@@ -13,10 +13,11 @@ const T = 1_700_000_000_000;
 describe("MQTT quarantine", () => {
   let edge: TestEdge;
   let client: MqttClient;
+  let password: string;
 
   beforeAll(async () => {
     edge = await startTestEdge({ PLANTLINK_MQTT_MAX_PAYLOAD_BYTES: "1KB" });
-    const password = await edge.addDevice("EQ-Q");
+    password = await edge.addDevice("EQ-Q");
     client = await connectDevice(edge.ports.mqtt, { username: "EQ-Q", password });
   });
   afterAll(async () => {
@@ -68,12 +69,21 @@ describe("MQTT quarantine", () => {
     expect(storedKeys(edge).has(`EQ-OTHER|${T}|125`)).toBe(false);
   });
 
-  it("quarantines an oversize payload, keeping its head and its full size", async () => {
-    const big = Buffer.alloc(3000, 0x20);
-    await client.publishAsync("readings/EQ-Q", big, { qos: 1 });
-    expect(latest()).toMatchObject({ reason_code: "oversize", size: 3000 });
-    expect(latest()?.raw.length).toBe(1000);
-    expect(latest()?.reason).toMatch(/3000 bytes; the limit is 1000/);
+  it("refuses an oversize payload at its header, unacknowledged, and records it without the body", async () => {
+    // Its own connection: the refusal closes it (mqtt.packet-size.test.ts covers the byte level).
+    const other = await connectDevice(edge.ports.mqtt, { username: "EQ-Q", password });
+    const closed = new Promise<void>((resolve) => other.once("close", () => resolve()));
+    let acked = false;
+    other.publish("readings/EQ-Q", Buffer.alloc(3000, 0x20), { qos: 1 }, (error) => {
+      if (!error) acked = true;
+    });
+    await closed;
+    other.end(true);
+    expect(acked).toBe(false);
+    await vi.waitFor(() => expect(latest()).toMatchObject({ reason_code: "oversize", size: 3000 }));
+    expect(latest()?.origin).toBe("readings/EQ-Q");
+    expect(latest()?.raw.length).toBe(0);
+    expect(latest()?.reason).toMatch(/payload of 3000 bytes; the limit is 1000/);
   });
 
   it("stores the valid readings of an array and quarantines each bad item with its index", async () => {

@@ -4,10 +4,12 @@
  * route. It runs before body parsing and validation, so an anonymous caller learns nothing about a
  * route but "401".
  */
-import type { MiddlewareHandler } from "hono";
+import { retryAfterSeconds } from "@plantlink/shared";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Sessions } from "../dashboard/session.ts";
 import type { AppEnv } from "../http/context.ts";
-import { ForbiddenError, UnauthorizedError } from "../http/problem.ts";
+import { ForbiddenError, TooManyFailedLoginsError, UnauthorizedError } from "../http/problem.ts";
+import type { LoginLimit } from "./login-limit.ts";
 import { type Role, roleAllows } from "./roles.ts";
 import type { Principal, TokenStore } from "./tokens.ts";
 
@@ -18,6 +20,7 @@ const withArticle = (word: string) => `${/^[aeiou]/.test(word) ? "an" : "a"} ${w
 export function requireRole(
   allowed: readonly Role[],
   tokens: TokenStore,
+  logins: LoginLimit,
   sessions?: Sessions,
 ): MiddlewareHandler<AppEnv> {
   const needed = ["admin", ...allowed.filter((r) => r !== "admin")].join(" or ");
@@ -29,7 +32,7 @@ export function requireRole(
     if (header === undefined && !session) {
       throw new UnauthorizedError("this route needs a token: send the header Authorization: Bearer <token>");
     }
-    const principal = session ?? (await bearerPrincipal(header ?? "", tokens));
+    const principal = session ?? (await bearerPrincipal(c, header ?? "", tokens, logins));
     if (!roleAllows(principal.role, allowed)) {
       throw new ForbiddenError(
         `${withArticle(principal.role)} token may not call ${c.req.method} ${c.req.routePath}; it needs ${withArticle(needed)} token`,
@@ -41,14 +44,34 @@ export function requireRole(
   };
 }
 
-async function bearerPrincipal(header: string, tokens: TokenStore): Promise<Principal> {
+/**
+ * The bearer token's principal. An address that failed too often is refused before its token is
+ * hashed or looked up, so a guessing run costs neither CPU nor the database anything.
+ */
+async function bearerPrincipal(
+  c: Context<AppEnv>,
+  header: string,
+  tokens: TokenStore,
+  { throttle, address: addressOf }: LoginLimit,
+): Promise<Principal> {
+  const address = addressOf(c);
+  const blocked = throttle.blockedFor(address);
+  if (blocked > 0) {
+    c.get("log").warn({ msg: "bearer token refused: too many failed logins", address });
+    throw new TooManyFailedLoginsError(retryAfterSeconds(blocked));
+  }
   const match = BEARER.exec(header);
-  if (!match?.[1]) {
-    throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
-  }
-  const principal = await tokens.authenticate(match[1]);
+  const principal = match?.[1] ? await tokens.authenticate(match[1]) : undefined;
   if (!principal) {
-    throw new UnauthorizedError("the token is unknown or revoked; ask an admin for a new one");
+    const blockedFor = throttle.failure(address);
+    if (blockedFor > 0)
+      c.get("log").warn({ msg: "address blocked after failed logins", address, blockedFor });
+    throw new UnauthorizedError(
+      match?.[1]
+        ? "the token is unknown or revoked; ask an admin for a new one"
+        : 'the Authorization header must be "Bearer <token>"',
+    );
   }
+  throttle.success(address);
   return principal;
 }

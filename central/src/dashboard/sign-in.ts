@@ -4,7 +4,9 @@
  * never stored in the browser. Both forms are same-origin only: a forged sign-in would put a victim
  * in the attacker's session, a forged sign-out is a nuisance.
  */
+import { retryAfterSeconds } from "@plantlink/shared";
 import { bodyLimit } from "hono/body-limit";
+import type { LoginLimit } from "../auth/login-limit.ts";
 import type { TokenStore } from "../auth/tokens.ts";
 import type { CentralApp } from "../http/route.ts";
 import { html } from "./html.ts";
@@ -66,7 +68,13 @@ function signInPage(next: string, message?: { kind: "error" | "info"; text: stri
   });
 }
 
-export function registerSignIn(app: CentralApp, tokens: TokenStore, sessions: Sessions): void {
+export function registerSignIn(
+  app: CentralApp,
+  tokens: TokenStore,
+  sessions: Sessions,
+  logins: LoginLimit,
+): void {
+  const { throttle } = logins;
   app.get("/sign-in", async (c) => {
     securityHeaders(c);
     const next = safeNext(c.req.query("next"));
@@ -87,9 +95,25 @@ export function registerSignIn(app: CentralApp, tokens: TokenStore, sessions: Se
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const token = typeof form.token === "string" ? form.token.trim() : "";
+    // An address that failed too often is refused before its token is looked up.
+    const address = logins.address(c);
+    const blocked = throttle.blockedFor(address);
+    if (blocked > 0) {
+      const seconds = retryAfterSeconds(blocked);
+      c.get("log").warn({ msg: "dashboard sign-in refused", reason: "too many failed logins", address });
+      c.header("Retry-After", String(seconds));
+      return c.html(
+        signInPage(next, {
+          kind: "error",
+          text: `Too many failed sign-ins from this address. Try again in ${seconds} seconds.`,
+        }).text,
+        429,
+      );
+    }
     const principal = token ? await tokens.authenticate(token) : undefined;
     if (!principal) {
-      c.get("log").info({ msg: "dashboard sign-in refused", reason: "unknown token" });
+      throttle.failure(address);
+      c.get("log").info({ msg: "dashboard sign-in refused", reason: "unknown token", address });
       return c.html(
         signInPage(next, {
           kind: "error",
@@ -112,6 +136,7 @@ export function registerSignIn(app: CentralApp, tokens: TokenStore, sessions: Se
         403,
       );
     }
+    throttle.success(address);
     await sessions.issue(c, principal);
     c.get("log").info({ msg: "dashboard sign-in", tokenId: principal.tokenId, role: principal.role });
     // A vendor can only use the backfill page; send them there rather than to an overview they cannot read.

@@ -3,7 +3,8 @@
  * every route of the route table behind the auth and body-limit middleware the table asks for.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { readingWireSchema } from "@plantlink/shared";
+import { LoginThrottle, readingWireSchema } from "@plantlink/shared";
+import { createLoginLimit } from "../auth/login-limit.ts";
 import { requireRole } from "../auth/require-role.ts";
 import { registerDashboard } from "../dashboard/dashboard.ts";
 import { admission, DEFAULT_ADMISSION } from "./admission.ts";
@@ -45,6 +46,8 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
     },
   });
 
+  // One count per app for the API and the dashboard's sign-in: guessing on one blocks both.
+  const logins = createLoginLimit(parts.loginThrottle ?? new LoginThrottle(), parts.trustProxy ?? false);
   app.use("*", requestLog(parts.log));
   // Hono hands only Error instances to onError; anything else thrown (a string, a plain object) would
   // reach the Node adapter, which answers text/plain with its message. Wrapped, it gets the 500 problem.
@@ -83,11 +86,11 @@ export function createApp(parts: Parts, routes: readonly ApiRoute[] = apiRoutes)
   app.openAPIRegistry.register("Reading", readingWireSchema.meta({}));
 
   // The dashboard at `/`: sign-in, pages and their assets (dashboard/), when there are sessions to sign in to.
-  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions });
+  if (parts.sessions) registerDashboard(app, { tokens: parts.tokens, sessions: parts.sessions, logins });
 
   for (const route of routes) {
     route.register(app, parts, [
-      requireRole(route.roles, parts.tokens, parts.sessions),
+      requireRole(route.roles, parts.tokens, logins, parts.sessions),
       bodyLimits({ ...parts.limits, ...route.limits }),
     ]);
   }

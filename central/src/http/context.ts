@@ -3,7 +3,7 @@
  * that `main.ts` builds and hands to the app. Routes get their dependencies from here, never by import,
  * so two apps in one process (tests) share nothing.
  */
-import type { ValidationOptions } from "@plantlink/shared";
+import type { LoginThrottle, ValidationOptions } from "@plantlink/shared";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Sql } from "postgres";
@@ -70,6 +70,10 @@ export interface Parts {
   answers?: AnswerCache | undefined;
   /** Admission control per route class (http/admission.ts); absent, its defaults. */
   admission?: AdmissionLimits | undefined;
+  /** Failed logins per client address (bearer tokens and dashboard sign-in); absent, the defaults. */
+  loginThrottle?: LoginThrottle | undefined;
+  /** PLANTLINK_CENTRAL_TRUST_PROXY: the throttle keys on X-Forwarded-For's last address. */
+  trustProxy?: boolean | undefined;
   /** The thresholds of each sensor's status (docs/status.md); absent, the documented defaults. */
   statusThresholds?: StatusThresholds | undefined;
   /**

@@ -40,6 +40,20 @@ export class UnauthorizedError extends ProblemError {
   }
 }
 
+/** Too many failed logins from one address: refused before the credential is looked at. */
+export class TooManyFailedLoginsError extends ProblemError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      429,
+      "too_many_failed_logins",
+      "Too Many Requests",
+      `too many failed logins from this address; try again in ${retryAfterSeconds} s with a valid token`,
+      undefined,
+      { "Retry-After": String(retryAfterSeconds) },
+    );
+  }
+}
+
 export class ForbiddenError extends ProblemError {
   constructor(detail: string) {
     super(403, "forbidden", "Forbidden", detail);

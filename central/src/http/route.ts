@@ -38,6 +38,9 @@ export const authProblems = {
   403: problem("the token's role may not call this route"),
   413: problem("the request body is larger than the limit, or a gzip body inflates more than 100x"),
   415: problem("the body's Content-Type or Content-Encoding is not accepted"),
+  429: problem(
+    "too many failed logins from this address (10 a minute): refused, token unchecked, until Retry-After",
+  ),
   503: problem(
     "central is at its admission limit for this kind of request (overloaded), or the database cannot be reached " +
       "(database_unavailable); send again after the Retry-After header's seconds",

@@ -2,6 +2,7 @@
  * A central app on a real HTTP port against this test file's own database: the parts main.ts would
  * build, with small body limits and a fixed clock so tests can reach the limits and the skew check.
  */
+import { LoginThrottle } from "@plantlink/shared";
 import { pino } from "pino";
 import { afterAll } from "vitest";
 import { AnswerCache } from "../../src/answers/answer-cache.ts";
@@ -36,6 +37,8 @@ export async function startTestCentral(
     routes?: readonly ApiRoute[];
     timeouts?: Partial<ConnectionTimeouts>;
     admission?: AdmissionLimits;
+    loginThrottle?: LoginThrottle;
+    trustProxy?: boolean;
   } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
@@ -51,6 +54,10 @@ export async function startTestCentral(
     // As main.ts builds it: every read route's test also proves its cached answers.
     answers: new AnswerCache(db.sql),
     admission: options.admission,
+    // These tests send bad tokens on purpose, many from one address; test/auth/login.throttle.test.ts
+    // proves the default limit on a central built as main.ts builds it.
+    loginThrottle: options.loginThrottle ?? new LoginThrottle({ maxFailures: Number.MAX_SAFE_INTEGER }),
+    trustProxy: options.trustProxy,
   };
   const app = createApp(parts, options.routes ?? apiRoutes);
   const server = await listen(app, {

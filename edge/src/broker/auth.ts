@@ -4,11 +4,14 @@
  * subscriptions unless PLANTLINK_MQTT_ALLOW_SUBSCRIBE is set. What a device may publish is decided in
  * ingest.ts, next to the commit it gates.
  */
+import type { Socket } from "node:net";
+import { type LoginThrottle, retryAfterSeconds } from "@plantlink/shared";
 import type { AuthenticateError, Client, ConnectPacket, Subscription } from "aedes";
 import type { Logger } from "pino";
 import { UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
 import type { Registry } from "../buffer/registry.ts";
 import type { Refusal } from "../errors.ts";
+import { connectViolation, identifierRejected } from "./conformance.ts";
 import { READINGS_TOPIC_PREFIX } from "./payload.ts";
 
 export type Identity = { kind: "device"; id: string } | { kind: "anonymous" };
@@ -42,10 +45,13 @@ export interface BrokerAuthOptions {
   allowSubscribe: boolean;
   /** Why the buffer refuses readings right now; new connections are then refused too. */
   refusal: () => Refusal | undefined;
+  /** Failed logins per client address, shared with the HTTP receiver. */
+  throttle: LoginThrottle;
   logger: Logger;
 }
 
 // MQTT 3.1.1 CONNACK return codes (aedes 1.2 speaks 3.1 and 3.1.1 only).
+const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
@@ -54,12 +60,27 @@ function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+/** The peer's address: the socket's for TCP and TLS, the HTTP request's for WebSocket. */
+export function clientAddress(client: Client): string {
+  return (client.req?.socket ?? (client.conn as Partial<Socket>)).remoteAddress ?? "unknown";
+}
+
 export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
-  const { registry, verified, logger } = options;
+  const { registry, verified, throttle, logger } = options;
   const identities = new WeakMap<Client, Identity>();
+  // Set in preConnect, answered in authenticate: only authenticate can send a CONNACK with a code.
+  const rejectedIdentifiers = new WeakSet<Client>();
 
   return {
-    preConnect(_client, packet, done) {
+    preConnect(client, packet, done) {
+      const violation = connectViolation(packet);
+      if (violation) {
+        // An error here makes aedes close the connection without a CONNACK, as MQTT requires.
+        logger.warn({ address: clientAddress(client), reason: violation }, "MQTT CONNECT refused");
+        done(new Error(violation), false);
+        return;
+      }
+      if (identifierRejected(packet)) rejectedIdentifiers.add(client);
       // aedes keys sessions by client id and a new connection takes over an existing session with the
       // same id. Namespacing the id by the username keeps device A from kicking device B off by
       // reusing B's client id; devices never see the change.
@@ -68,6 +89,27 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
     },
 
     authenticate(client, username, password, done) {
+      const address = clientAddress(client);
+      const blocked = throttle.blockedFor(address);
+      if (blocked > 0) {
+        // Refused before the password is hashed: a guessing run costs no scrypt.
+        logger.warn(
+          { device: username, address, retryAfterSeconds: retryAfterSeconds(blocked) },
+          "MQTT login refused: too many failed logins from this address",
+        );
+        done(authError(NOT_AUTHORIZED, "too many failed logins from this address; try again later"), false);
+        return;
+      }
+      if (rejectedIdentifiers.has(client)) {
+        done(
+          authError(
+            IDENTIFIER_REJECTED,
+            "an empty client id needs CleanSession=1; send a client id to keep a session",
+          ),
+          false,
+        );
+        return;
+      }
       const refusal = options.refusal();
       if (refusal) {
         done(authError(SERVER_UNAVAILABLE, refusal.message), false);
@@ -90,12 +132,22 @@ export function createBrokerAuth(options: BrokerAuthOptions): BrokerAuth {
         .verify(password?.toString("utf8") ?? "", hash)
         .then((ok) => {
           if (ok && device?.enabled) {
+            throttle.success(address);
             identities.set(client, { kind: "device", id: device.id });
             done(null, true);
             return;
           }
           const why = !device ? "unknown device" : !device.enabled ? "device disabled" : "wrong password";
-          logger.warn({ device: username, why }, "MQTT login refused");
+          const blockedFor = throttle.failure(address);
+          logger.warn(
+            {
+              device: username,
+              why,
+              address,
+              ...(blockedFor > 0 ? { blockedSeconds: retryAfterSeconds(blockedFor) } : {}),
+            },
+            "MQTT login refused",
+          );
           done(authError(BAD_USERNAME_OR_PASSWORD, "bad user name or password"), false);
         })
         .catch((error: unknown) => {

@@ -2,15 +2,24 @@
  * The embedded MQTT broker: aedes with our hooks, on TCP (always), TLS and WebSocket (when
  * configured). aedes keeps no state we rely on: durability lives in the buffer, behind the hook.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
+import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import type { WebSocketServer } from "ws";
 import type { BrokerAuth } from "./auth.ts";
 import type { AuthorizePublish } from "./ingest.ts";
+import { guardConnection, MAX_CONTROL_PACKET_BYTES, type PacketLimits } from "./packet-guard.ts";
+import type { OnPacketRefused } from "./packet-refusals.ts";
+import { correctSessionPresent, HeldQos2 } from "./session-present.ts";
 
 export interface MqttBroker {
   ports: { tcp: number; tls: number | undefined; ws: number | undefined };
@@ -32,11 +41,17 @@ export interface BrokerOptions {
   tlsPort: number | undefined;
   wsPort: number | undefined;
   tls: { cert: Buffer; key: Buffer } | undefined;
+  /** PLANTLINK_MQTT_MAX_PAYLOAD_BYTES: larger PUBLISHes are refused at their header. */
+  maxPayloadBytes: number;
+  onPacketRefused: OnPacketRefused;
   logger: Logger;
 }
 
 interface IncomingStore {
   incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  incomingStorePacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  incomingDelPacket(client: Client, packet: PublishPacket): Promise<unknown>;
+  cleanIncoming?(client: Client): Promise<unknown>;
 }
 
 function listen(server: NetServer | HttpServer, port: number, host: string | undefined): Promise<number> {
@@ -61,6 +76,7 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
     maxClientsIdLength: 23 + 65,
   });
   const store = (aedes as unknown as { persistence: IncomingStore }).persistence;
+  const heldQos2 = new HeldQos2(store);
   authorizePublish = options.authorizePublish((client, packet) =>
     store.incomingGetPacket(client, packet).then(
       () => true,
@@ -82,7 +98,26 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
     logger.debug({ clientId: client.id, err: error.message }, "MQTT client error");
   });
 
-  const handle = aedes.handle.bind(aedes);
+  const limits: PacketLimits = {
+    maxControlPacketBytes: MAX_CONTROL_PACKET_BYTES,
+    maxPayloadBytes: options.maxPayloadBytes,
+  };
+  // Every transport goes through the packet guard before aedes reads a byte of it.
+  const handle = (conn: Duplex, req?: IncomingMessage) => {
+    let client: Client | undefined;
+    const address = (req?.socket ?? (conn as Partial<Socket>)).remoteAddress ?? "unknown";
+    guardConnection(conn, limits, (refusal) => options.onPacketRefused(refusal, client, address));
+    // Written only after a successful login: the CONNACK of a refused one says no session.
+    correctSessionPresent(
+      conn,
+      () =>
+        client !== undefined &&
+        !client.clean &&
+        auth.identity(client) !== undefined &&
+        heldQos2.holds(client.id),
+    );
+    client = aedes.handle(conn, req);
+  };
   // noDelay: a PUBACK is 4 bytes; Nagle would hold it back waiting for more.
   const servers: (NetServer | HttpServer)[] = [];
   const tcp = createNetServer({ noDelay: true, keepAlive: true }, handle);
@@ -103,11 +138,11 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
   if (options.wsPort !== undefined) {
     const { createWebSocketStream, WebSocketServer } = await import("ws");
     const http = options.tls ? createHttpsServer(options.tls) : createHttpServer();
-    wss = new WebSocketServer({ server: http });
-    wss.on("connection", (socket, req) => {
-      const stream = createWebSocketStream(socket);
-      aedes.handle(stream, req);
-    });
+    // ws holds a whole WebSocket message before handing it on (100 MiB by default): cap it at the
+    // largest MQTT packet the guard would let through.
+    const maxPayload = Math.max(MAX_CONTROL_PACKET_BYTES, options.maxPayloadBytes + 4 + 2 + 65_535 + 2);
+    wss = new WebSocketServer({ server: http, maxPayload });
+    wss.on("connection", (socket, req) => handle(createWebSocketStream(socket), req));
     servers.push(http);
     ports.ws = await listen(http, options.wsPort, options.host);
   }

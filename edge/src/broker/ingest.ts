@@ -28,6 +28,7 @@ import type { QuarantineEntry } from "../buffer/quarantine.ts";
 import { type CommitFailedError, type Refusal, TopicNotAllowedError } from "../errors.ts";
 import type { EdgeMetrics } from "../status/metrics.ts";
 import type { BrokerAuth } from "./auth.ts";
+import { publishViolation } from "./conformance.ts";
 import { type PayloadRules, readPayload, topicEquipmentId } from "./payload.ts";
 
 export type AuthorizePublish = (
@@ -96,6 +97,14 @@ export function createPublishGate(options: PublishGateOptions): AuthorizePublish
   };
 
   return (client, packet, callback) => {
+    const violation = publishViolation(packet);
+    if (violation) {
+      // The error closes the connection (see the top of this file): no acknowledgement, nothing stored.
+      metrics.rejected.inc({ source: "mqtt", reason: "protocol_violation" });
+      logger.warn({ topic: packet.topic, reason: violation }, "MQTT PUBLISH refused");
+      callback(new Error(violation));
+      return;
+    }
     const who = auth.identity(client);
     if (!client || !who) {
       // Broker-internal publishes (e.g. a will without its client) never become readings.

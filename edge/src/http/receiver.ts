@@ -6,7 +6,14 @@
  * Rejected bodies are not quarantined: the sender holds the reasons in the 400 and must resend, and a
  * quarantined copy replayed later would race the corrected resend.
  */
-import type { Reading, ReadingValidator, Rejection } from "@plantlink/shared";
+import type { IncomingMessage } from "node:http";
+import {
+  type LoginThrottle,
+  type Reading,
+  type ReadingValidator,
+  type Rejection,
+  retryAfterSeconds,
+} from "@plantlink/shared";
 import { type Context, Hono } from "hono";
 import { hashToken, UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
 import type { GroupCommit } from "../buffer/group-commit.ts";
@@ -24,7 +31,12 @@ export interface ReceiverOptions {
   metrics: EdgeMetrics;
   maxBodyBytes: number;
   allowAnonymous: boolean;
+  /** Failed logins per client address, shared with the MQTT broker. */
+  throttle: LoginThrottle;
 }
+
+const remoteAddress = (c: Context): string =>
+  (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? "unknown";
 
 type Sender = { kind: "gateway"; name: string } | { kind: "device"; id: string } | { kind: "anonymous" };
 
@@ -37,7 +49,7 @@ const RETRY_AFTER: Record<(Refusal | CommitFailedError)["code"], number> = {
 };
 
 export function createReceiver(options: ReceiverOptions): Hono {
-  const { registry, verified, groupCommit, validator, metrics } = options;
+  const { registry, verified, groupCommit, validator, metrics, throttle } = options;
   const app = new Hono();
 
   const identify = async (header: string | undefined): Promise<Sender | undefined> => {
@@ -78,7 +90,26 @@ export function createReceiver(options: ReceiverOptions): Hono {
 
   app.post("/v1/readings", async (c) => {
     if (declaredTooLarge(c, options.maxBodyBytes)) return tooLarge(c);
-    const sender = await identify(headerOf(c, "authorization"));
+    const header = headerOf(c, "authorization");
+    const address = remoteAddress(c);
+    const blocked = header === undefined ? 0 : throttle.blockedFor(address);
+    if (blocked > 0) {
+      // Refused before the credential is checked: a guessing run costs no scrypt.
+      metrics.rejected.inc({ source: "http", reason: "too_many_failed_logins" });
+      const seconds = retryAfterSeconds(blocked);
+      return problem(
+        c,
+        429,
+        "Too Many Requests",
+        `too many failed logins from this address; try again in ${seconds} s with a valid gateway token or device password`,
+        { headers: { "retry-after": String(seconds) } },
+      );
+    }
+    const sender = await identify(header);
+    if (header !== undefined) {
+      if (sender) throttle.success(address);
+      else throttle.failure(address);
+    }
     if (!sender) {
       metrics.rejected.inc({ source: "http", reason: "unauthorized" });
       return problem(
