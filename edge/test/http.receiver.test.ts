@@ -128,11 +128,11 @@ describe("HTTP receiver", () => {
 
   it("counts accepted and rejected readings in /metrics", async () => {
     const metrics = await (await fetch(httpUrl(edge, "/metrics"))).text();
-    expect(metrics).toContain('plantlink_edge_readings_accepted_total{source="http"} 4');
+    expect(metrics).toContain('plantlink_edge_readings_accepted_total{source="http"} 5');
     expect(metrics).toContain(
       'plantlink_edge_readings_rejected_total{source="http",reason="invalid_reading"} 1',
     );
-    expect(metrics).toContain('plantlink_edge_readings_rejected_total{source="http",reason="too_large"} 1');
+    expect(metrics).toContain('plantlink_edge_readings_rejected_total{source="http",reason="too_large"} 2');
   });
 
   // After the metrics test, whose counts these requests would change.

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { connectDatabase } from "../../src/db/connect.ts";
 import { freePort } from "../../src/db/free-port.ts";
 import { type CommittedGroup, createGroupCommit } from "../../src/ingest/group-commit.ts";
-import type { IngestResult } from "../../src/ingest/ingest.ts";
+import type { ScreenedResult } from "../../src/ingest/set-aside.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 const db = await createTestDatabase();
@@ -46,10 +46,15 @@ describe("group commit of direct readings", () => {
     });
     const results = await Promise.all(requests.map((readings) => committer.submit(readings)));
     results.forEach((result, i) => {
-      const expected: IngestResult =
+      const expected: ScreenedResult =
         i % 2 === 1 || i === 0
-          ? { inserted: 1, duplicates: 0, conflicts: 0 }
-          : { inserted: 1, duplicates: i % 4 === 0 ? 0 : 1, conflicts: i % 4 === 0 ? 1 : 0 };
+          ? { inserted: 1, duplicates: 0, conflicts: 0, setAside: 0 }
+          : {
+              inserted: 1,
+              duplicates: i % 4 === 0 ? 0 : 1,
+              conflicts: i % 4 === 0 ? 1 : 0,
+              setAside: 0,
+            };
       expect(result, `request ${i}`).toEqual(expected);
     });
     const [rows] = await sql<{ n: number }[]>`
@@ -77,16 +82,41 @@ describe("group commit of direct readings", () => {
     ]);
     expect(groups).toHaveLength(1);
     expect(groups[0]?.requests).toBe(4);
-    expect(first).toEqual({ inserted: 1, duplicates: 0, conflicts: 0 });
-    expect(same).toEqual({ inserted: 0, duplicates: 1, conflicts: 0 });
-    expect(other).toEqual({ inserted: 1, duplicates: 0, conflicts: 1 });
-    expect(again).toEqual({ inserted: 0, duplicates: 1, conflicts: 0 });
+    expect(first).toEqual({ inserted: 1, duplicates: 0, conflicts: 0, setAside: 0 });
+    expect(same).toEqual({ inserted: 0, duplicates: 1, conflicts: 0, setAside: 0 });
+    expect(other).toEqual({ inserted: 1, duplicates: 0, conflicts: 1, setAside: 0 });
+    expect(again).toEqual({ inserted: 0, duplicates: 1, conflicts: 0, setAside: 0 });
     const stored = await sql<{ centi: string }[]>`
       select value_centi::text as centi from readings where equipment_id = 'order' order by ts`;
     expect(stored.map((r) => Number(r.centi))).toEqual([100, 1]);
     const [conflicts] = await sql<{ n: number }[]>`
       select count(*)::int as n from conflicts where equipment_id = 'order'`;
     expect(conflicts?.n).toBe(1);
+  });
+
+  it("sets sentinel readings aside inside a group, and counts them for the request that sent them", async () => {
+    const groups: CommittedGroup[] = [];
+    const committer = createGroupCommit({
+      sql,
+      source: "direct",
+      sentinels: [-999_900],
+      onCommitted: (g) => groups.push(g),
+    });
+    const [plain, faulty, repeat] = await Promise.all([
+      committer.submit([at("aside", 1, 100)]),
+      committer.submit([at("aside", 2, -999_900), at("aside", 3, 300)]),
+      committer.submit([at("aside", 2, -999_900)]),
+    ]);
+    expect(groups).toHaveLength(1);
+    expect(plain).toEqual({ inserted: 1, duplicates: 0, conflicts: 0, setAside: 0 });
+    expect(faulty).toEqual({ inserted: 1, duplicates: 0, conflicts: 0, setAside: 1 });
+    expect(repeat).toEqual({ inserted: 0, duplicates: 1, conflicts: 0, setAside: 0 });
+    const stored = await sql<{ centi: string }[]>`
+      select value_centi::text as centi from readings where equipment_id = 'aside' order by ts`;
+    expect(stored.map((r) => Number(r.centi))).toEqual([100, 300]);
+    const [aside] = await sql<{ n: number }[]>`
+      select count(*)::int as n from set_aside where equipment_id = 'aside'`;
+    expect(aside?.n).toBe(1);
   });
 
   it("fails only the member whose readings the database refuses; the others are stored", async () => {
