@@ -122,6 +122,26 @@ function centralScenarios(target: typeof central): Scenario[] {
     },
   ];
 }
+/**
+ * The same-size ceiling: bare Hono answering as many bytes as central's averages answer has right
+ * now (measured before each level), so the ratio says what central's work costs beyond moving bytes.
+ */
+const sizedScenario: Scenario = {
+  key: "bare-get-sized",
+  label: "bare Hono GET, same bytes",
+  target: bare,
+  method: "GET",
+  path: "/v1/sized",
+  headers: {},
+};
+async function sizeLikeCentral(): Promise<void> {
+  const response = await fetch(`${central.url}/v1/averages?window=24h`, {
+    headers: auth(central.viewerToken),
+  });
+  const bytes = (await response.arrayBuffer()).byteLength;
+  sizedScenario.path = `/v1/sized?bytes=${bytes}`;
+  console.error(`central's 24 h averages answer: ${int(bytes)} bytes`);
+}
 const scenarios: Scenario[] = [
   {
     key: "bare-post",
@@ -133,6 +153,7 @@ const scenarios: Scenario[] = [
   },
   { key: "bare-get", label: "bare Hono GET", target: bare, method: "GET", path: "/v1/averages", headers: {} },
   ...centralScenarios(central),
+  sizedScenario,
   {
     key: "edge-post",
     label: "edge POST /v1/readings",
@@ -203,7 +224,10 @@ try {
   // Warm-up, not measured: the first requests of a fresh process pay for module loading and JIT.
   for (const scenario of scenarios) await request(scenario, 20, 3);
   for (const level of levels) {
-    for (const scenario of scenarios) rows.push(await measure(scenario, level));
+    for (const scenario of scenarios) {
+      if (scenario === sizedScenario) await sizeLikeCentral();
+      rows.push(await measure(scenario, level));
+    }
   }
   await central.stop();
   for (const count of scaling) {
@@ -417,6 +441,17 @@ for (const level of [5000, 10000]) {
 console.log("\nTargets (issue 17):\n");
 for (const line of targetLines) {
   console.log(`${line.pass === undefined ? "n/a " : line.pass ? "PASS" : "FAIL"}  ${line.text}`);
+}
+// Not a target: the tiny bare answer measures the framework alone, this one the bytes too.
+for (const level of levels) {
+  const row = rowAt("central-averages", level);
+  const sized = rowAt("bare-get-sized", level);
+  if (row && sized) {
+    console.log(
+      `info  ${row.scenario.label} at ${int(level)} beside bare Hono answering as many bytes: ` +
+        `${(row.result.perSecond / sized.result.perSecond).toFixed(2)}×`,
+    );
+  }
 }
 
 const series = (metric: (r: Row) => number) =>
