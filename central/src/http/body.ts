@@ -35,6 +35,13 @@ const SMALL_JSON_BYTES = 1_000_000;
 /** The body as text, decoded as a web Request's text() does (UTF-8, a leading BOM dropped). */
 function readText(incoming: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    // A client that left while its request waited (for admission, for its token check) closed the
+    // stream already: its 'close' will not come again, and waiting for it would hold the request, and
+    // its admission place, for ever.
+    if (incoming.destroyed) {
+      reject(new Error("the connection closed before the whole body arrived"));
+      return;
+    }
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.once("end", () => resolve(new TextDecoder().decode(Buffer.concat(chunks))));

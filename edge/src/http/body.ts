@@ -43,6 +43,13 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<BodyTe
     return bytes.byteLength > maxBytes ? TOO_LARGE : { ok: true, text: new TextDecoder().decode(bytes) };
   }
   return new Promise<BodyText>((resolve, reject) => {
+    const gone = () => reject(new Error("the connection closed before the whole body arrived"));
+    // A client that left while its credentials were checked closed the stream already: no 'end' or
+    // 'close' comes again, and waiting for one would keep the request (and its buffers) for ever.
+    if (incoming.destroyed) {
+      gone();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -67,5 +74,8 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<BodyTe
     incoming.on("data", onData);
     incoming.once("end", onEnd);
     incoming.once("error", onError);
+    incoming.once("close", () => {
+      if (!incoming.complete) gone();
+    });
   });
 }
