@@ -1,8 +1,8 @@
 /** `pnpm central backfill FILE --url URL --token T`: uploads a file to a real central and prints the report. */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { backfillCommand, type Io } from "../../src/backfill/command.ts";
 import { createProgressBar } from "../../src/backfill/progress.ts";
 import { startTestCentral } from "../http/test-central.ts";
@@ -10,6 +10,7 @@ import { startTestCentral } from "../http/test-central.ts";
 const central = await startTestCentral();
 const token = await central.tokenFor("vendor");
 const dir = await mkdtemp(join(tmpdir(), "plantlink-backfill-cli-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function capture(isTTY = false) {
   const out: string[] = [];
