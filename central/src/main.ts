@@ -3,6 +3,7 @@
  * embedded PostgreSQL when DATABASE_URL is unset), migrates when asked, builds the parts, hands them to
  * the HTTP app, and serves. `close()` undoes all of it in reverse order; SIGTERM (in cli.ts) calls it.
  */
+import { Teardown } from "@plantlink/shared";
 import { type Logger, pino } from "pino";
 import { AnswerCache } from "./answers/answer-cache.ts";
 import { createTokenStore, type TokenStore } from "./auth/tokens.ts";
@@ -61,25 +62,19 @@ export function shouldMigrate(config: CentralConfig, database: Database): boolea
 
 export async function startCentral(config: CentralConfig, options: StartOptions = {}): Promise<Central> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: "central" } });
-  // Whatever start-up has opened so far, closed in reverse if a later step fails.
-  const undo: (() => Promise<void>)[] = [];
-  const unwind = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      await step().catch((error: unknown) => log.error({ msg: "shutdown step failed", err: error }));
-    }
-  };
+  const undo = new Teardown((error) => log.error({ msg: "shutdown step failed", err: error }));
   try {
     const { worker } = options;
     const database = await openDatabase(config, log, { share: false });
-    undo.push(() => database.stop());
+    undo.add(() => database.stop());
     const poolMax = worker?.poolMax ?? config.poolMax;
     const sql = connectDatabase(database.url, { max: poolMax });
-    undo.push(() => sql.end({ timeout: 5 }));
+    undo.add(() => sql.end({ timeout: 5 }));
 
     let firstAdminToken: string | undefined;
     if (!worker) {
       const started = await prepareDatabase(config, database, sql, log);
-      undo.push(() => started.partitions.close());
+      undo.add(() => started.partitions.close());
       firstAdminToken = started.firstAdminToken;
     }
     const tokens = createTokenStore(sql);
@@ -90,7 +85,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       onPruneError: (error) => log.warn({ msg: "could not prune ingest marks; will retry", err: error }),
     });
     answers.start();
-    undo.push(async () => answers.close());
+    undo.add(async () => answers.close());
     const parts: Parts = {
       sql,
       tokens,
@@ -117,7 +112,7 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       ...(worker ? { onRequest: () => parts.metrics.countWorkerRequest() } : {}),
       timeouts: config.timeouts,
     });
-    undo.push(() => server.close());
+    undo.add(() => server.close());
     if (!worker) log.info({ msg: "central listening", url: server.url, database: database.kind });
 
     let closing: Promise<void> | undefined;
@@ -130,14 +125,14 @@ export async function startCentral(config: CentralConfig, options: StartOptions 
       metrics: parts.metrics,
       close: () => {
         // A worker's stop is the primary's to report, once for the service.
-        closing ??= unwind().then(() => {
+        closing ??= undo.run().then(() => {
           if (!worker) log.info({ msg: "central stopped" });
         });
         return closing;
       },
     };
   } catch (error) {
-    await unwind();
+    await undo.run();
     throw error;
   }
 }

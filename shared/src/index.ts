@@ -7,5 +7,6 @@ export * from "./problem.ts";
 export * from "./reading.ts";
 export * from "./reading-validator.ts";
 export * from "./stored-text.ts";
+export * from "./teardown.ts";
 export * from "./timestamp.ts";
 export * from "./value.ts";

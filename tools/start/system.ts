@@ -15,6 +15,7 @@ import {
   type TokenStore,
 } from "@plantlink/central";
 import { type Edge, generatePassword, hashPassword, loadEdgeConfig, startEdge } from "@plantlink/edge";
+import { Teardown } from "@plantlink/shared";
 import type { Logger } from "pino";
 import { readCredentials, type StartCredentials, writeCredentials } from "./credentials.ts";
 import { ensureTls, type TlsFiles } from "./tls.ts";
@@ -72,19 +73,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     PLANTLINK_TLS_CERT: tls.serverCert,
     PLANTLINK_TLS_KEY: tls.serverKey,
   });
-  const undo: (() => Promise<void>)[] = [];
-  const unwind = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      await step().catch((error: unknown) => log.error({ err: error }, "shutdown step failed"));
-    }
-  };
+  const undo = new Teardown((error) => log.error({ err: error }, "shutdown step failed"));
 
   try {
     const central = await runCentral(centralConfig, {
       log: log.child({ service: "central" }),
       ...(options.logFile ? { workerLogFile: options.logFile } : {}),
     });
-    undo.push(() => central.close());
+    undo.add(() => central.close());
     // central.url shows 127.0.0.1 for a wildcard listener; the certificate names both it and localhost.
     const centralUrl = central.url;
 
@@ -107,7 +103,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       PLANTLINK_CENTRAL_CA: tls.caCert,
     });
     const edge = await startEdge(edgeConfig, { logger: log.child({ service: "edge" }) });
-    undo.push(() => edge.close());
+    undo.add(() => edge.close());
 
     // The demo device: reuse its password while the registry still has it, else register it anew.
     const registry = edge.parts.registry;
@@ -146,12 +142,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       credentials,
       firstStart: remembered === undefined,
       close: () => {
-        closing ??= unwind();
+        closing ??= undo.run();
         return closing;
       },
     };
   } catch (error) {
-    await unwind();
+    await undo.run();
     throw error;
   }
 }

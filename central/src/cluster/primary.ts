@@ -7,6 +7,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
+import { Teardown } from "@plantlink/shared";
 import { type Logger, pino } from "pino";
 import { AggregatorRegistry } from "prom-client";
 import { createTokenStore, type TokenStore } from "../auth/tokens.ts";
@@ -64,25 +65,20 @@ export async function startCentralCluster(
   options: ClusterOptions = {},
 ): Promise<CentralCluster> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: "central" } });
-  const undo: (() => Promise<void>)[] = [];
-  const unwind = async () => {
-    for (const step of undo.splice(0).reverse()) {
-      await step().catch((error: unknown) => log.error({ msg: "shutdown step failed", err: error }));
-    }
-  };
+  const undo = new Teardown((error) => log.error({ msg: "shutdown step failed", err: error }));
   try {
     const database = await openDatabase(config, log, { share: false });
-    undo.push(() => database.stop());
+    undo.add(() => database.stop());
     // The primary's own connections (migrate needs two): start-up work, partition upkeep, the launcher's tokens.
     const sql = connectDatabase(database.url, { max: 2 });
-    undo.push(() => sql.end({ timeout: 5 }));
+    undo.add(() => sql.end({ timeout: 5 }));
     const prepared = await prepareDatabase(config, database, sql, log);
-    undo.push(() => prepared.partitions.close());
+    undo.add(() => prepared.partitions.close());
 
     const poolMax = workerPoolShare(config.poolMax, config.workers);
     const workerConfig: CentralConfig = { ...config, databaseUrl: database.url, migrate: "never" };
     const workers = new WorkerPool({ log, config: workerConfig, poolMax, ...options });
-    undo.push(() => workers.close());
+    undo.add(() => workers.close());
     const listening = await workers.start(config.workers);
     log.info({
       msg: "central listening",
@@ -101,12 +97,12 @@ export async function startCentralCluster(
       tokens: createTokenStore(sql),
       workerPids: () => workers.pids(),
       close: () => {
-        closing ??= unwind().then(() => log.info({ msg: "central stopped" }));
+        closing ??= undo.run().then(() => log.info({ msg: "central stopped" }));
         return closing;
       },
     };
   } catch (error) {
-    await unwind();
+    await undo.run();
     throw error;
   }
 }
