@@ -6,7 +6,7 @@
  */
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { bearer, reading, startTestCentral } from "./test-central.ts";
+import { bearer, holdReadingsTable, reading, startTestCentral } from "./test-central.ts";
 
 const central = await startTestCentral({
   admission: {
@@ -50,26 +50,13 @@ const inProgress = async () =>
 
 describe("admission and clients that leave", () => {
   it("frees the place of a request whose client left while it waited", async () => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
     // Hold the readings table, so the first request keeps the only place.
-    const holder = central.db.sql.begin(async (tx) => {
-      await tx`lock table readings in share row exclusive mode`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const { release, ended } = await holdReadingsTable(central.db.sql);
     const first = post("GONE-0");
     await new Promise((resolve) => setTimeout(resolve, 200));
     await postAndLeave("GONE-1");
     release();
-    await holder;
+    await ended;
     expect((await first).status).toBe(202);
 
     // The request of the client that left has its turn now, and must give the place back.

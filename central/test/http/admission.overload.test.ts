@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { routeClassOf } from "../../src/http/admission.ts";
-import { bearer, reading, startTestCentral } from "./test-central.ts";
+import { bearer, holdReadingsTable, reading, startTestCentral } from "./test-central.ts";
 
 const limits = { concurrency: 2, queue: 3 };
 const central = await startTestCentral({
@@ -33,20 +33,7 @@ describe("admission control", () => {
 
   it("refuses ingest beyond its places and queue at once with 503 and Retry-After, storing only what it acknowledged", async () => {
     // Hold the readings table, so the requests admitted stay in progress.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = central.db.sql.begin(async (tx) => {
-      await tx`lock table readings in share row exclusive mode`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const { release, ended } = await holdReadingsTable(central.db.sql);
 
     // Open the client's connections beforehand: the time measured is central's, not TCP set-up's.
     await Promise.all(
@@ -86,7 +73,7 @@ describe("admission control", () => {
     }
 
     release();
-    await holder;
+    await ended;
     const acknowledged: string[] = [];
     for (const [i, pending] of first.entries()) {
       const response = await pending;

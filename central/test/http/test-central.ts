@@ -8,6 +8,7 @@ import { afterAll } from "vitest";
 import { AnswerCache } from "../../src/answers/answer-cache.ts";
 import type { Role } from "../../src/auth/roles.ts";
 import { createTokenStore } from "../../src/auth/tokens.ts";
+import type { Sql } from "../../src/db/connect.ts";
 import type { AdmissionLimits } from "../../src/http/admission.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { BodyLimits, Parts } from "../../src/http/context.ts";
@@ -91,4 +92,26 @@ export function reading(equipmentId: string, value: number, minutesAgo = 10) {
 
 export function bearer(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
+}
+
+/**
+ * Holds the readings table locked in a transaction of its own, so ingest requests admitted meanwhile
+ * stay in progress until `release()`; `ended` settles when that transaction is over.
+ */
+export async function holdReadingsTable(sql: Sql): Promise<{ release(): void; ended: Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const ended = sql.begin(async (tx) => {
+    await tx`lock table readings in share row exclusive mode`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  return { release, ended };
 }
