@@ -5,7 +5,10 @@
  * `/v1/sized?bytes=N` answers N bytes of JSON, built once: the ceiling for an answer as large as
  * central's averages, where the tiny `/v1/averages` measures the framework alone.
  */
-import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { LISTEN_BACKLOG } from "@plantlink/shared";
 import { Hono } from "hono";
 
 const app = new Hono();
@@ -23,7 +26,9 @@ app.get("/v1/sized", (c) => {
   return c.body(body, 200, { "content-type": "application/json" });
 });
 
-const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-  process.stdout.write(`${JSON.stringify({ port: info.port })}\n`);
+// The same accept queue as central's and the edge's listeners, so the ceiling is the same stack.
+const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

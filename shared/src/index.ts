@@ -2,6 +2,7 @@ export * from "./batch.ts";
 export * from "./config.ts";
 export * from "./csv.ts";
 export * from "./equipment-id.ts";
+export * from "./listen-backlog.ts";
 export * from "./login-throttle.ts";
 export * from "./problem.ts";
 export * from "./reading.ts";

@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
+import { LISTEN_BACKLOG } from "@plantlink/shared";
 import type { CentralApp } from "./route.ts";
 
 export interface Listening {
@@ -82,10 +83,8 @@ export async function listen(app: CentralApp, options: ListenOptions): Promise<L
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({
+    const created = createAdaptorServer({
       fetch: tls ? withStrictTransport(app.fetch) : app.fetch,
-      hostname: options.host,
-      port: options.port,
       // The adapter's lightweight Request/Response: a response built from bytes is written as they
       // are. With the global undici Response every 600 KB answer was copied into it and read back
       // through a stream (profiled: a tenth of GET /v1/averages's CPU). They are subclasses of the
@@ -107,6 +106,7 @@ export async function listen(app: CentralApp, options: ListenOptions): Promise<L
     }) as Server;
     created.once("listening", () => resolve(created));
     created.once("error", reject);
+    created.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG });
   });
   if (options.onRequest) server.on("request", options.onRequest);
   watchIdleConnections(server, timeouts.idleMs);

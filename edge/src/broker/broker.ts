@@ -12,6 +12,7 @@ import {
 } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
+import { LISTEN_BACKLOG } from "@plantlink/shared";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import type { WebSocketServer } from "ws";
@@ -57,7 +58,7 @@ interface IncomingStore {
 function listen(server: NetServer | HttpServer, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
     });
