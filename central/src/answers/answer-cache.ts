@@ -1,7 +1,7 @@
 /**
  * One computation per answer, shared by every caller: the serialised JSON of a read answer (averages,
- * the equipment list, series) and its ETag, kept per key (the query and its `at`), and reused only
- * while the database proves it still exact.
+ * the equipment list, series), its ETag and, once a caller asks for it, its gzip copy, kept per key
+ * (the query and its `at`), and reused only while the database proves it still exact.
  *
  * Exact, with any number of processes and servers (DESIGN.md section 6): nothing is trusted because
  * of time or of messages between processes. Every transaction that stores readings writes one
@@ -39,6 +39,8 @@ export interface AnswerCacheOptions {
   now?: () => number;
   /** Called once per request: served from the cache, computed (none cached) or recomputed (changed). */
   onLookup?: (outcome: LookupOutcome) => void;
+  /** Called when a cached answer's gzip copy is made, with its size: at most once per answer. */
+  onGzipped?: (bytes: number) => void;
   /** A failed pruning round; the next one tries again. */
   onPruneError?: (error: unknown) => void;
 }
@@ -60,7 +62,13 @@ interface Check {
   takenAt: number;
 }
 
-interface Entry extends SerializedAnswer {
+interface Entry {
+  answer: SerializedAnswer;
+  /**
+   * Bytes counted against maxBytes: the JSON, plus its gzip copy once that is made (when a client
+   * first asks for gzip), so the count is what is held rather than a guess made at store time.
+   */
+  bytes: number;
   span: AnswerSpan;
   /** The snapshot every reading of the answer is visible in (pg_snapshot as text). */
   snapshot: string;
@@ -85,6 +93,7 @@ export class AnswerCache {
   readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #onLookup: (outcome: LookupOutcome) => void;
+  readonly #onGzipped: (bytes: number) => void;
   readonly #onPruneError: (error: unknown) => void;
   /** In least-recently-used order (a Map iterates in insertion order; a use re-inserts). */
   readonly #entries = new Map<string, Entry>();
@@ -104,6 +113,7 @@ export class AnswerCache {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#now = options.now ?? Date.now;
     this.#onLookup = options.onLookup ?? noop;
+    this.#onGzipped = options.onGzipped ?? noop;
     this.#onPruneError = options.onPruneError ?? noop;
   }
 
@@ -156,6 +166,11 @@ export class AnswerCache {
     return this.#entries.size;
   }
 
+  /** Bytes of the entries held (their JSON and the gzip copies made so far), for tests and metrics. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
    * Deletes the marks every snapshot a live entry can hold already sees: those of transactions older
    * than the oldest running one of a snapshot taken PRUNE_LAG_MS ago. Entries are at most
@@ -175,7 +190,7 @@ export class AnswerCache {
 
   #served(entry: Entry, outcome: LookupOutcome): SerializedAnswer {
     this.#onLookup(outcome);
-    return entry;
+    return entry.answer;
   }
 
   /** Computes `spec` for every caller waiting on its key, from `check`'s snapshot or a new one. */
@@ -191,8 +206,11 @@ export class AnswerCache {
         const [row] = await this.#sql<{ snapshot: string }[]>`select pg_current_snapshot()::text as snapshot`;
         snapshot = row!.snapshot;
       }
+      // The gzip copy can be asked for only once the entry is served, so `entry` is set by then.
+      const answer = serializeAnswer(await spec.compute(), (bytes) => this.#grow(spec.key, entry, bytes));
       const entry: Entry = {
-        ...serializeAnswer(await spec.compute()),
+        answer,
+        bytes: answer.body.byteLength,
         span: spec.span,
         snapshot,
         asOf,
@@ -252,9 +270,23 @@ export class AnswerCache {
   #store(key: string, entry: Entry): void {
     const old = this.#entries.get(key);
     if (old) this.#drop(key, old);
-    if (entry.body.byteLength > this.#maxBytes) return;
+    if (entry.bytes > this.#maxBytes) return;
     this.#entries.set(key, entry);
-    this.#bytes += entry.body.byteLength;
+    this.#bytes += entry.bytes;
+    this.#evict();
+  }
+
+  /** Counts an entry's gzip copy, now made; an entry dropped meanwhile is no longer counted at all. */
+  #grow(key: string, entry: Entry, bytes: number): void {
+    this.#onGzipped(bytes);
+    if (this.#entries.get(key) !== entry) return;
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+    this.#evict();
+  }
+
+  /** Drops least recently used entries until the rest fit. */
+  #evict(): void {
     for (const [oldest, evicted] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#drop(oldest, evicted);
@@ -264,6 +296,6 @@ export class AnswerCache {
   #drop(key: string, entry: Entry): void {
     if (this.#entries.get(key) !== entry) return;
     this.#entries.delete(key);
-    this.#bytes -= entry.body.byteLength;
+    this.#bytes -= entry.bytes;
   }
 }

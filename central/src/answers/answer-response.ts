@@ -1,6 +1,6 @@
 /**
  * A read route's answer through the shared cache (answer-cache.ts) when central has one, else computed
- * for this request alone; either way sent as a conditional GET answer (ETag, 304).
+ * for this request alone; either way sent as a conditional GET answer (ETag, 304), gzip-encoded for clients that accept it.
  */
 import type { Context } from "hono";
 import { conditionalAnswer, serializeAnswer } from "../http/conditional.ts";

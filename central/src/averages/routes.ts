@@ -69,7 +69,7 @@ const getAverages = defineRoute({
       "`equipmentId`s, and only those last sent by `edgeId` when given). Whole rollup buckets plus raw " +
       "readings at the window's edges, so the figures equal PostgreSQL's aggregates over the raw rows. " +
       "Without `at`, the window ends at the request's last whole second (`to`). Carries `ETag`; " +
-      "`If-None-Match` answers 304.",
+      "`If-None-Match` answers 304; gzip-encoded, under its own `ETag`, when `Accept-Encoding` accepts gzip.",
     request: {
       query: z.object({
         window: windowQuery,

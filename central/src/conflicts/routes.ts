@@ -37,7 +37,8 @@ const getConflicts = defineRoute({
     summary: "A sensor's recent conflicts: same instant re-sent with a different value",
     description:
       "The stored value always stays (the first one); each refused value is listed with who sent it and " +
-      "when. Carries `ETag`; `If-None-Match` answers 304.",
+      "when. Carries `ETag`; `If-None-Match` answers 304; gzip-encoded, under its own `ETag`, when " +
+      "`Accept-Encoding` accepts gzip.",
     request: {
       params: equipmentIdPath,
       query: z.object({

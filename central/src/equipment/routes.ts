@@ -69,7 +69,8 @@ const listRoute = defineRoute({
     summary: "Every known sensor: first and last reading, last value, count, source, window figures, status",
     description:
       "Sensors silent for the whole window are listed too, with `window: null`. `prefix` keeps the ids " +
-      "that start with it. Carries `ETag`; `If-None-Match` answers 304.",
+      "that start with it. Carries `ETag`; `If-None-Match` answers 304; gzip-encoded, under its own " +
+      "`ETag`, when `Accept-Encoding` accepts gzip.",
     request: {
       query: z.object({
         window: windowQuery.default("24h"),

@@ -5,7 +5,7 @@
 import { LoginThrottle } from "@plantlink/shared";
 import { pino } from "pino";
 import { afterAll } from "vitest";
-import { AnswerCache } from "../../src/answers/answer-cache.ts";
+import { AnswerCache, type AnswerCacheOptions } from "../../src/answers/answer-cache.ts";
 import type { Role } from "../../src/auth/roles.ts";
 import { createTokenStore } from "../../src/auth/tokens.ts";
 import type { Sql } from "../../src/db/connect.ts";
@@ -40,6 +40,7 @@ export async function startTestCentral(
     admission?: AdmissionLimits;
     loginThrottle?: LoginThrottle;
     trustProxy?: boolean;
+    answerCache?: AnswerCacheOptions;
   } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
@@ -53,7 +54,7 @@ export async function startTestCentral(
     validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
     readiness: createReadiness(db.sql),
     // As main.ts builds it: every read route's test also proves its cached answers.
-    answers: new AnswerCache(db.sql),
+    answers: new AnswerCache(db.sql, options.answerCache),
     admission: options.admission,
     // These tests send bad tokens on purpose, many from one address; test/auth/login.throttle.test.ts
     // proves the default limit on a central built as main.ts builds it.
