@@ -4,6 +4,7 @@
  * reading stays stored, and SIGTERM drains the workers and ends every process.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTokenStore } from "../../src/auth/tokens.ts";
+import { WORKER_SEMI_SPACE_MB } from "../../src/cluster/primary.ts";
 import { freePort } from "../../src/db/free-port.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
@@ -144,6 +146,11 @@ describe("central with PLANTLINK_CENTRAL_WORKERS=2", { timeout: 120_000 }, () =>
       expect(served.size).toBe(2);
       expect(served.has(central.child.pid ?? -1)).toBe(false);
       for (const count of served.values()) expect(count).toBeGreaterThan(0);
+      // Each worker runs with the larger young generation (a request's garbage dies young).
+      for (const pid of served.keys()) {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        expect(argv).toContain(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+      }
     } finally {
       central.child.kill("SIGTERM");
       await exited(central.child);
