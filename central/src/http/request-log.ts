@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
+import { OverloadedError } from "./admission.ts";
 import type { AppEnv } from "./context.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,7 +26,25 @@ function setHeader(c: Context<AppEnv>, name: string, value: string): void {
   }
 }
 
+/**
+ * Overload refusals as one warning a second at most, with their count: under overload central refuses
+ * thousands of requests a second by design (admission.ts), and a line each would spend the CPU the
+ * refusals save and bury everything else in the log. The metrics count every one.
+ */
+function refusalSummary(log: Logger): () => void {
+  let refused = 0;
+  return () => {
+    refused += 1;
+    if (refused > 1) return;
+    setTimeout(() => {
+      log.warn({ msg: "refused requests: central is at its limit", refused, seconds: 1 });
+      refused = 0;
+    }, 1_000).unref();
+  };
+}
+
 export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
+  const refusedOne = refusalSummary(log);
   return async (c, next) => {
     const given = c.req.header("X-Request-Id");
     const requestId = given && SANE_ID.test(given) ? given : randomUUID();
@@ -35,6 +54,7 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
     await next();
     setHeader(c, "X-Request-Id", requestId);
     const status = c.res.status;
+    if (c.error instanceof OverloadedError) return refusedOne();
     const fields = {
       msg: "request",
       reqId: requestId,

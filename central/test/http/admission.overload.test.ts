@@ -3,13 +3,25 @@
  * problem+json and Retry-After within 100 ms; probes still answer; nothing refused is stored and
  * everything acknowledged is.
  */
-import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { describe, expect, it, vi } from "vitest";
 import { routeClassOf } from "../../src/http/admission.ts";
 import { bearer, holdReadingsTable, reading, startTestCentral } from "./test-central.ts";
 
 const limits = { concurrency: 2, queue: 3 };
+const logs: { level: number; msg: string; status?: number; refused?: number }[] = [];
 const central = await startTestCentral({
   admission: { ingest: limits, backfill: limits, query: limits, waitMs: 50 },
+  log: pino(
+    { level: "info" },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  ),
 });
 const ingest = await central.tokenFor("ingest");
 const viewer = await central.tokenFor("viewer");
@@ -94,5 +106,10 @@ describe("admission control", () => {
       );
     expect(refused("queue_full") + refused("waited")).toBe(12);
     expect(refused("waited")).toBe(limits.queue);
+
+    // One warning counts the refusals; no error line each (central did not fail, it shed load).
+    await vi.waitFor(() => expect(logs.filter((l) => l.refused !== undefined)).toHaveLength(1), 5_000);
+    expect(logs.find((l) => l.refused !== undefined)).toMatchObject({ level: 40, refused: 12 });
+    expect(logs.filter((l) => l.msg === "request" && l.status === 503)).toEqual([]);
   });
 });

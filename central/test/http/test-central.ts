@@ -3,7 +3,7 @@
  * build, with small body limits and a fixed clock so tests can reach the limits and the skew check.
  */
 import { LoginThrottle } from "@plantlink/shared";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { afterAll } from "vitest";
 import { AnswerCache, type AnswerCacheOptions } from "../../src/answers/answer-cache.ts";
 import type { Role } from "../../src/auth/roles.ts";
@@ -41,6 +41,7 @@ export async function startTestCentral(
     loginThrottle?: LoginThrottle;
     trustProxy?: boolean;
     answerCache?: AnswerCacheOptions;
+    log?: Logger;
   } = {},
 ): Promise<TestCentral> {
   const db = await createTestDatabase();
@@ -49,7 +50,7 @@ export async function startTestCentral(
     sql: db.sql,
     tokens,
     metrics: createMetrics({ sql: db.sql, poolMax: 10 }),
-    log: pino({ level: "silent" }),
+    log: options.log ?? pino({ level: "silent" }),
     limits: { bodyBytes: 1_000_000, decompressedBytes: 4_000_000, ...options.limits },
     validation: { now: () => TEST_NOW, maxFutureSkewMs: 5 * 60_000 },
     readiness: createReadiness(db.sql),
