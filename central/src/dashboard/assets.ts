@@ -13,6 +13,7 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
+import { negotiateEncoding } from "../http/accept-encoding.ts";
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -79,15 +80,22 @@ export function createAssets(dir: string = ASSETS_DIR): Assets {
     async serve(c, path) {
       const asset = (await all()).get(path);
       if (!asset) return c.text(`no asset ${path}`, 404);
+      // Negotiated and tagged as the API's answers are (http/conditional.ts): each encoding its tag.
+      const gzip = negotiateEncoding(c.req.header("Accept-Encoding")) === "gzip";
+      const gzipEtag = `${asset.etag.slice(0, -1)}-gzip"`;
       const headers: Record<string, string> = {
         "Content-Type": asset.type,
-        ETag: asset.etag,
+        ETag: gzip ? gzipEtag : asset.etag,
         "Cache-Control": "no-cache",
         Vary: "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
       };
-      if (c.req.header("If-None-Match") === asset.etag) return c.body(null, 304, headers);
-      const gzip = /\bgzip\b/.test(c.req.header("Accept-Encoding") ?? "");
+      const tags = (c.req.header("If-None-Match") ?? "")
+        .split(",")
+        .map((tag) => tag.trim().replace(/^W\//, ""));
+      if (tags.some((tag) => tag === "*" || tag === asset.etag || tag === gzipEtag)) {
+        return c.body(null, 304, headers);
+      }
       if (gzip) headers["Content-Encoding"] = "gzip";
       return c.body(new Uint8Array(gzip ? asset.gzip : asset.body), 200, headers);
     },

@@ -146,6 +146,11 @@ describe("dashboard assets", () => {
       const etag = response.headers.get("ETag") ?? "";
       expect(etag).toMatch(/^".+"$/);
       expect((await get(path, { "If-None-Match": etag })).status).toBe(304);
+      // The plain bytes have their own tag; a client that refuses gzip gets them.
+      const plain = await get(path, { "Accept-Encoding": "gzip;q=0, identity" });
+      expect(plain.headers.get("Content-Encoding")).toBeNull();
+      expect(plain.headers.get("ETag")).not.toBe(etag);
+      expect((await get(path, { "If-None-Match": plain.headers.get("ETag") ?? "" })).status).toBe(304);
     }
     expect((await get("/assets/overview.js")).headers.get("Content-Type")).toMatch(/^text\/javascript/);
   });
