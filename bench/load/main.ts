@@ -458,9 +458,18 @@ for (const level of levels) {
   }
 }
 
+/** The charts' legend has room for 17 characters. */
+const CHART_NAMES: Record<string, string> = {
+  "bare-post": "bare POST",
+  "bare-get": "bare GET",
+  "central-post": "central POST",
+  "central-averages": "central GET gzip",
+  "bare-get-sized": "bare GET same B",
+  "edge-post": "edge POST",
+};
 const series = (metric: (r: Row) => number) =>
   scenarios.map((s) => ({
-    name: s.label.replace("/v1/", "").replace("central ", "c. "),
+    name: CHART_NAMES[s.key] ?? s.key,
     points: rows.filter((r) => r.scenario === s).map((r) => [r.level, metric(r)] as const),
   }));
 writeFileSync(
