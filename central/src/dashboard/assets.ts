@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import { negotiateEncoding } from "../http/accept-encoding.ts";
+import { gzipEtagOf, matchesIfNoneMatch } from "../http/conditional.ts";
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -37,6 +38,7 @@ export interface Asset {
   body: Buffer;
   gzip: Buffer;
   etag: string;
+  gzipEtag: string;
 }
 
 export interface Assets {
@@ -62,6 +64,7 @@ export function createAssets(dir: string = ASSETS_DIR): Assets {
         body,
         gzip: gzipSync(body),
         etag,
+        gzipEtag: gzipEtagOf(etag),
       });
     }
     return map;
@@ -82,20 +85,14 @@ export function createAssets(dir: string = ASSETS_DIR): Assets {
       if (!asset) return c.text(`no asset ${path}`, 404);
       // Negotiated and tagged as the API's answers are (http/conditional.ts): each encoding its tag.
       const gzip = negotiateEncoding(c.req.header("Accept-Encoding")) === "gzip";
-      const gzipEtag = `${asset.etag.slice(0, -1)}-gzip"`;
       const headers: Record<string, string> = {
         "Content-Type": asset.type,
-        ETag: gzip ? gzipEtag : asset.etag,
+        ETag: gzip ? asset.gzipEtag : asset.etag,
         "Cache-Control": "no-cache",
         Vary: "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
       };
-      const tags = (c.req.header("If-None-Match") ?? "")
-        .split(",")
-        .map((tag) => tag.trim().replace(/^W\//, ""));
-      if (tags.some((tag) => tag === "*" || tag === asset.etag || tag === gzipEtag)) {
-        return c.body(null, 304, headers);
-      }
+      if (matchesIfNoneMatch(c.req.header("If-None-Match"), asset)) return c.body(null, 304, headers);
       if (gzip) headers["Content-Encoding"] = "gzip";
       return c.body(new Uint8Array(gzip ? asset.gzip : asset.body), 200, headers);
     },

@@ -47,7 +47,7 @@ export class SerializedAnswer {
   constructor(body: Buffer<ArrayBuffer>, onGzipped?: (bytes: number) => void) {
     this.body = body;
     this.etag = etagOf(body);
-    this.gzipEtag = `${this.etag.slice(0, -1)}-gzip"`;
+    this.gzipEtag = gzipEtagOf(this.etag);
     this.#onGzipped = onGzipped;
   }
 
@@ -84,16 +84,24 @@ export function serializeAnswer(data: unknown, onGzipped?: (bytes: number) => vo
   return new SerializedAnswer(Buffer.from(JSON.stringify(data)), onGzipped);
 }
 
+/** The tag of the gzip copy of the bytes tagged `etag`: the same tag with `-gzip` inside the quotes. */
+export function gzipEtagOf(etag: string): string {
+  return `${etag.slice(0, -1)}-gzip"`;
+}
+
 /**
  * RFC 9110 §13.1.2: weak comparison, `*` matches anything. Either encoding's tag matches: a client that
- * cached one representation may revalidate with its tag, and the answer behind both is unchanged.
+ * cached one representation may revalidate with its tag, and the bytes behind both are unchanged.
  */
-function matchesIfNoneMatch(header: string | undefined, answer: SerializedAnswer): boolean {
+export function matchesIfNoneMatch(
+  header: string | undefined,
+  tags: { etag: string; gzipEtag: string },
+): boolean {
   if (header === undefined) return false;
   return header
     .split(",")
     .map((tag) => tag.trim().replace(/^W\//, ""))
-    .some((tag) => tag === "*" || tag === answer.etag || tag === answer.gzipEtag);
+    .some((tag) => tag === "*" || tag === tags.etag || tag === tags.gzipEtag);
 }
 
 /**
