@@ -3,9 +3,9 @@
  * address is refused on MQTT (CONNACK 5) and HTTP (429 with Retry-After) before any password is
  * checked, even with the right credentials — while a device on another address logs in as usual.
  */
-import { request } from "node:http";
 import { LOGIN_THROTTLE_DEFAULTS } from "@plantlink/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { requestFrom } from "../../shared/test/support/request-from.ts";
 import { startTestEdge, type TestEdge, wire } from "./support/edge.ts";
 import { connectPacket, rawConnect } from "./support/raw-mqtt.ts";
 
@@ -24,30 +24,17 @@ async function mqttLogin(edge: TestEdge, from: string, username: string, passwor
 }
 
 function post(edge: TestEdge, from: string, authorization: string) {
-  return new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
-    const body = JSON.stringify(wire("EQ-T", Date.now() - 1000));
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: edge.ports.http,
-        localAddress: from,
-        method: "POST",
-        path: "/v1/readings",
-        headers: { authorization, "content-type": "application/json" },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"], body: text }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+  return requestFrom(
+    from,
+    {
+      host: "127.0.0.1",
+      port: edge.ports.http,
+      method: "POST",
+      path: "/v1/readings",
+      headers: { authorization, "content-type": "application/json" },
+    },
+    JSON.stringify(wire("EQ-T", Date.now() - 1000)),
+  );
 }
 
 const basic = (user: string, password: string) =>

@@ -3,9 +3,9 @@
  * address gets 429 with Retry-After on the API and on the dashboard's sign-in — before its token is
  * looked up, even a valid one — while a client on another address goes on as usual.
  */
-import { request } from "node:http";
 import { LOGIN_THROTTLE_DEFAULTS, LoginThrottle } from "@plantlink/shared";
 import { describe, expect, it } from "vitest";
+import { requestFrom } from "../../../shared/test/support/request-from.ts";
 import { startDashboardCentral } from "../dashboard/dashboard-central.ts";
 import { startTestCentral } from "../http/test-central.ts";
 
@@ -13,37 +13,9 @@ const FAILURES = LOGIN_THROTTLE_DEFAULTS.maxFailures;
 const dc = await startDashboardCentral();
 const url = new URL(dc.url);
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: string;
-}
-
-/** One HTTP request from loopback address `from`, so tests can play two clients. */
-function send(
-  from: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, localAddress: from, method, path, headers },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"], body: text }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+/** One HTTP request to central from loopback address `from`, so tests can play two clients. */
+const send = (from: string, method: string, path: string, headers: Record<string, string>, body?: string) =>
+  requestFrom(from, { host: url.hostname, port: url.port, method, path, headers }, body);
 
 const api = (from: string, token: string) =>
   send(from, "GET", "/v1/edges", { Authorization: `Bearer ${token}` });
