@@ -3,45 +3,22 @@
  * (nothing is a module singleton), the first admin token made exactly once, and close() releasing all.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTokenStore } from "../../src/auth/tokens.ts";
-import { loadConfig } from "../../src/config.ts";
 import { startCentral } from "../../src/main.ts";
 import { createTestDatabase } from "../support/test-database.ts";
+import { configOn, fixture, httpsGet } from "./library-central.ts";
 
 const db = await createTestDatabase();
 // The data directory holds generated files (the dashboard's session key); never the checkout's ./data.
 const dataDir = await mkdtemp(join(tmpdir(), "plantlink-start-central-"));
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const silent = pino({ level: "silent" });
 
-const config = (extra: Record<string, string> = {}) =>
-  loadConfig({
-    DATABASE_URL: db.url,
-    PLANTLINK_CENTRAL_DATA_DIR: dataDir,
-    PLANTLINK_CENTRAL_HOST: "127.0.0.1",
-    PLANTLINK_CENTRAL_PORT: "0",
-    PLANTLINK_DB_POOL_MAX: "3",
-    ...extra,
-  });
-
-function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+const config = configOn(db.url, dataDir);
 
 describe("startCentral", () => {
   it("makes the first admin token on a database without tokens, and only then", async () => {
@@ -94,7 +71,7 @@ describe("startCentral", () => {
     );
     expect(central.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const answer = await httpsGet(`${central.url}/healthz`, await readFile(fixture("test-tls.crt")));
-    expect(answer).toEqual({ status: 200, body: '{"status":"ok"}' });
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: '{"status":"ok"}' });
     await central.close();
     await expect(httpsGet(`${central.url}/healthz`, await readFile(fixture("test-tls.crt")))).rejects.toThrow(
       /ECONNREFUSED/,
