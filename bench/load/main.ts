@@ -23,7 +23,7 @@ import { startBenchDatabase } from "../support/postgres.ts";
 import { cpuWindow, machineLoad } from "../support/proc.ts";
 import { int, ms, pct, table } from "../support/stats.ts";
 import { type CannonResult, failureKinds, outcomes, runCannon, unknownOutcomes } from "./cannon.ts";
-import { pgActivity, scrapeLoopDelay } from "./probes.ts";
+import { acceptQueue, pgActivity, scrapeLoopDelay } from "./probes.ts";
 import { startBare, startCentralTarget, startEdgeTarget, type Target } from "./targets.ts";
 
 const openFiles = ensureOpenFiles(65_536);
@@ -177,6 +177,7 @@ interface Row {
   cpu: Record<string, number>;
   loop: { p99: number; max: number };
   pg: string;
+  accept: { maxWaiting: number; overflows: number };
   stored?: number;
 }
 const rows: Row[] = [];
@@ -199,9 +200,11 @@ async function measure(scenario: Scenario, level: number): Promise<Row> {
   await scrapeLoopDelay(scenario.key, scenario.target.url, edge.url); // starts a fresh delay window
   const cpu = cpuWindow({ target: scenario.target.pid, postgres: db.pgPid, generator: 0 });
   const pg = isCentral(scenario) ? pgActivity(db.sql) : undefined;
+  const queue = acceptQueue(Number(new URL(scenario.target.url).port));
   const result = await request(scenario, level, seconds);
   const used = cpu.stop();
   const activity = (await pg?.stop()) ?? "–";
+  const accept = await queue.stop();
   // Requests that timed out or were in flight at the end may still commit: let them land first.
   await new Promise((r) => setTimeout(r, 3000));
   const loop = await scrapeLoopDelay(scenario.key, scenario.target.url, edge.url);
@@ -219,6 +222,7 @@ async function measure(scenario: Scenario, level: number): Promise<Row> {
     cpu: used,
     loop,
     pg: activity,
+    accept,
     ...(stored === undefined ? {} : { stored }),
   };
 }
@@ -304,7 +308,8 @@ console.log(
   ),
 );
 console.log(
-  `\nWhere the time goes (CPU % of one core over the run, a process with its children; the machine has ${availableParallelism()}):\n`,
+  `\nWhere the time goes (CPU % of one core over the run, a process with its children; the machine has ${availableParallelism()}). ` +
+    "Accept queue: the most connections at once waiting for the target to accept them (their first request waits with them), and the handshakes the kernel dropped because a queue was full (ListenOverflows, every listener):\n",
 );
 console.log(
   table(
@@ -315,6 +320,7 @@ console.log(
       "PostgreSQL CPU",
       "generator CPU",
       "event-loop p99 / max",
+      "accept queue: most waiting / overflows",
       "PostgreSQL sessions",
     ],
     rows.map((r) => [
@@ -324,6 +330,7 @@ console.log(
       isCentral(r.scenario) ? pct(r.cpu.postgres ?? Number.NaN) : "–",
       pct(r.cpu.generator ?? Number.NaN),
       Number.isFinite(r.loop.p99) ? `${ms(r.loop.p99)} / ${ms(r.loop.max)}` : "–",
+      `${int(r.accept.maxWaiting)} / ${int(r.accept.overflows)}`,
       r.pg,
     ]),
   ),

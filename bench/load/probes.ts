@@ -1,9 +1,14 @@
 /**
  * Evidence for the bottleneck besides CPU: event-loop delay (central's prom-client histogram, which
- * resets on every scrape, and the edge's own figure in /v1/status) and what PostgreSQL's sessions are
- * doing, sampled twice a second from pg_stat_activity during the run.
+ * resets on every scrape, and the edge's own figure in /v1/status), what PostgreSQL's sessions are
+ * doing, sampled twice a second from pg_stat_activity during the run, and the target's accept queue.
  */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import type { Sql } from "../../central/src/db/connect.ts";
+
+const run = promisify(execFile);
 
 async function text(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
@@ -79,6 +84,47 @@ export function pgActivity(sql: Sql): { stop(): Promise<string> } {
       const top = [...waits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2);
       const waitText = top.map(([w, n]) => `${w} ${(n / samples).toFixed(1)}`).join(", ");
       return `${(activeSum / samples).toFixed(1)} active of ${maxSessions}${waitText ? `; waiting ${waitText}` : ""}`;
+    },
+  };
+}
+
+/** The kernel's count of connections dropped because an accept queue was full (all listeners). */
+function listenOverflows(): number {
+  const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+  const header = lines.find((l) => l.startsWith("TcpExt:"))?.split(/\s+/) ?? [];
+  const values = lines.filter((l) => l.startsWith("TcpExt:"))[1]?.split(/\s+/) ?? [];
+  return Number(values[header.indexOf("ListenOverflows")] ?? Number.NaN);
+}
+
+/**
+ * The target's accept queue during the run: the most connections it held at once (sampled four times a
+ * second with `ss`; they are established, and their first request waits, until the server accepts them)
+ * and how many handshakes the kernel dropped because some queue was full. A server whose event loop is
+ * busy accepts late: libuv accepts one connection each time the loop polls the listening socket.
+ */
+export function acceptQueue(port: number): { stop(): Promise<{ maxWaiting: number; overflows: number }> } {
+  const overflowsBefore = listenOverflows();
+  let maxWaiting = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const { stdout } = await run("ss", ["-Hltn", `sport = :${port}`]);
+        for (const line of stdout.trim().split("\n")) {
+          const waiting = Number(line.trim().split(/\s+/)[1]);
+          if (Number.isFinite(waiting)) maxWaiting = Math.max(maxWaiting, waiting);
+        }
+      } catch {
+        // Without ss the column reads 0; the overflow count does not need it.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { maxWaiting, overflows: listenOverflows() - overflowsBefore };
     },
   };
 }
