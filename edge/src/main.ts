@@ -23,6 +23,7 @@ import { createRegistry, type Registry } from "./buffer/registry.ts";
 import type { EdgeConfig } from "./config.ts";
 import { type Forwarding, startForwarding } from "./forwarder/forwarding.ts";
 import { describeSync } from "./forwarder/status.ts";
+import { createGatewayLookups } from "./http/gateway-lookups.ts";
 import { problem } from "./http/problem.ts";
 import { createReceiver } from "./http/receiver.ts";
 import { type HttpListener, listenHttp } from "./http/server.ts";
@@ -180,11 +181,15 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
       sync: forwarding && describeSync(forwarding.status()),
     });
 
+  // Moves when another process (the CLI) commits to the file; this process's own commits do not.
+  const statement = db.prepare("PRAGMA data_version").pluck();
+  const fileVersion = () => statement.get() as number;
   const app = new Hono();
   app.route(
     "/",
     createReceiver({
       registry,
+      gateways: createGatewayLookups(registry, fileVersion),
       verified,
       groupCommit,
       validator,
@@ -242,9 +247,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Edg
   }
 
   // A device disabled from the CLI (another process) loses its connection within seconds.
-  let dataVersion = db.pragma("data_version", { simple: true });
+  let dataVersion = fileVersion();
   const sweep = setInterval(() => {
-    const version = db.pragma("data_version", { simple: true });
+    const version = fileVersion();
     if (version === dataVersion || !broker) return;
     dataVersion = version;
     auth.sweepDisabled([...broker.clients()]);

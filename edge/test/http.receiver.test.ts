@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateGatewayToken, hashToken } from "../src/buffer/credentials.ts";
-import { httpUrl, startTestEdge, storedKeys, type TestEdge, wire } from "./support/edge.ts";
+import { runCli } from "./support/child.ts";
+import { httpUrl, startTestEdge, storedKeys, type TestEdge, testEnv, wire } from "./support/edge.ts";
 
 const T = 1_700_000_000_000;
 
@@ -147,5 +148,36 @@ describe("HTTP receiver", () => {
       errors: [{ index: 1, field: "timestamp", reason: expect.stringContaining(reason) }],
     });
     expect(storedKeys(edge).size).toBe(before);
+  });
+});
+
+describe("HTTP receiver: gateway tokens revoked while in use", () => {
+  let edge: TestEdge;
+  beforeAll(async () => {
+    edge = await startTestEdge();
+  });
+  afterAll(() => edge.stop());
+
+  const post = (gatewayToken: string, at: number) =>
+    fetch(httpUrl(edge, "/v1/readings"), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${gatewayToken}` },
+      body: JSON.stringify(wire("EQ-R", at)),
+    });
+
+  it("refuses a token used a moment ago as soon as it is revoked, here or by the CLI", async () => {
+    const here = generateGatewayToken();
+    edge.parts.registry.addGateway("revoked-here", hashToken(here), Date.now());
+    expect((await post(here, T + 1)).status).toBe(202);
+    edge.parts.registry.revokeGateway("revoked-here");
+    expect((await post(here, T + 2)).status).toBe(401);
+
+    // Another process's commit: the one this process does not make itself.
+    const there = generateGatewayToken();
+    edge.parts.registry.addGateway("revoked-by-cli", hashToken(there), Date.now());
+    expect((await post(there, T + 3)).status).toBe(202);
+    const cli = await runCli(["gateway", "revoke", "revoked-by-cli"], testEnv(edge.dir));
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((await post(there, T + 4)).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The device and gateway registry, in the buffer file. Read on every CONNECT and HTTP request, so a
- * `pnpm edge device add` or `gateway revoke` in another process takes effect without a restart.
+ * The device and gateway registry, in the buffer file. Read on every CONNECT and HTTP request (gateway
+ * tokens through http/gateway-lookups.ts, once per turn of the event loop), so a `pnpm edge device add`
+ * or `gateway revoke` in another process takes effect without a restart.
  */
 import { equipmentIdProblem } from "@plantlink/shared";
 import { RegistryError } from "../errors.ts";
@@ -31,6 +32,8 @@ export interface Registry {
   gateways(): Gateway[];
   addGateway(name: string, tokenHash: string, at: number): void;
   revokeGateway(name: string): void;
+  /** Writes made through this registry so far: a cache of its reads forgets them when this moves. */
+  writes(): number;
 }
 
 interface DeviceRow {
@@ -87,6 +90,7 @@ export function createRegistry(db: Db): Registry {
     "INSERT INTO gateways (name, token_hash, enabled, created_at) VALUES (?, ?, 1, ?)",
   );
   const deleteGateway = db.prepare("DELETE FROM gateways WHERE name = ?");
+  let writes = 0;
 
   return {
     device(id) {
@@ -99,6 +103,7 @@ export function createRegistry(db: Db): Registry {
       if (problem) throw new RegistryError("invalid_name", problem);
       if (options.replace) {
         replaceDevice.run(id, passwordHash, at, at);
+        writes++;
         return;
       }
       if (getDevice.get(id)) {
@@ -108,9 +113,11 @@ export function createRegistry(db: Db): Registry {
         );
       }
       insertDevice.run(id, passwordHash, at, at);
+      writes++;
     },
     setDeviceEnabled(id, enabled, at) {
       const changed = enableDevice.run(enabled ? 1 : 0, at, id).changes;
+      writes++;
       if (changed === 0) {
         throw new RegistryError("device_unknown", `no device ${id}; list them with: pnpm edge device list`);
       }
@@ -134,14 +141,18 @@ export function createRegistry(db: Db): Registry {
         );
       }
       insertGateway.run(name, tokenHash, at);
+      writes++;
     },
     revokeGateway(name) {
-      if (deleteGateway.run(name).changes === 0) {
+      const deleted = deleteGateway.run(name).changes;
+      writes++;
+      if (deleted === 0) {
         throw new RegistryError(
           "gateway_unknown",
           `no gateway ${name}; list them with: pnpm edge gateway list`,
         );
       }
     },
+    writes: () => writes,
   };
 }

@@ -21,10 +21,12 @@ import type { Registry } from "../buffer/registry.ts";
 import type { CommitFailedError, Refusal } from "../errors.ts";
 import type { EdgeMetrics } from "../status/metrics.ts";
 import { declaredTooLarge, headerOf, readBodyText } from "./body.ts";
+import type { GatewayLookups } from "./gateway-lookups.ts";
 import { problem } from "./problem.ts";
 
 export interface ReceiverOptions {
   registry: Registry;
+  gateways: GatewayLookups;
   verified: VerifiedPasswords;
   groupCommit: GroupCommit;
   validator: ReadingValidator;
@@ -49,14 +51,14 @@ const RETRY_AFTER: Record<(Refusal | CommitFailedError)["code"], number> = {
 };
 
 export function createReceiver(options: ReceiverOptions): Hono {
-  const { registry, verified, groupCommit, validator, metrics, throttle } = options;
+  const { registry, gateways, verified, groupCommit, validator, metrics, throttle } = options;
   const app = new Hono();
 
   const identify = async (header: string | undefined): Promise<Sender | undefined> => {
     if (header === undefined) return options.allowAnonymous ? { kind: "anonymous" } : undefined;
     const [scheme, value = ""] = header.split(" ", 2);
     if (scheme?.toLowerCase() === "bearer") {
-      const gateway = registry.gatewayByTokenHash(hashToken(value.trim()));
+      const gateway = await gateways.find(hashToken(value.trim()));
       return gateway ? { kind: "gateway", name: gateway.name } : undefined;
     }
     if (scheme?.toLowerCase() === "basic") {
