@@ -140,6 +140,9 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler<AppEnv> {
       }
       return next();
     }
+    // Neither Content-Length nor Transfer-Encoding: HTTP/1.1 says there is no body (every GET). Asking
+    // for the body below would build a web Request and its abort signal for nothing.
+    if (length === undefined && c.req.header("Transfer-Encoding") === undefined) return next();
     const raw = c.req.raw;
     if (!raw.body) return next();
 
