@@ -47,39 +47,50 @@ export async function scrapeLoopDelay(
   return { p99: Number.NaN, max: Number.NaN };
 }
 
+/**
+ * Calls `sample` every `everyMs` until stopped; a sample that fails is skipped (a busy target may be
+ * slow to answer under load, and a missed sample is not a failure of the run).
+ */
+function sampling(everyMs: number, sample: () => Promise<void>): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sample().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    stop() {
+      running = false;
+      return loop;
+    },
+  };
+}
+
 /** Samples pg_stat_activity until stopped; returns "active a / n sessions, waits: Lock ×k …". */
 export function pgActivity(sql: Sql): { stop(): Promise<string> } {
   let samples = 0;
   let activeSum = 0;
   let maxSessions = 0;
   const waits = new Map<string, number>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const rows = await sql<{ state: string | null; wait: string | null; n: number }[]>`
-          select state, wait_event_type || ':' || wait_event as wait, count(*)::int as n
-          from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
-          group by 1, 2`;
-        samples += 1;
-        let sessions = 0;
-        for (const row of rows) {
-          sessions += row.n;
-          if (row.state === "active") activeSum += row.n;
-          if (row.state === "active" && row.wait) waits.set(row.wait, (waits.get(row.wait) ?? 0) + row.n);
-        }
-        maxSessions = Math.max(maxSessions, sessions);
-      } catch {
-        // The pool may be slow to answer under load; a missed sample is not a failure.
-      }
-      await new Promise((r) => setTimeout(r, 500));
+  const sampler = sampling(500, async () => {
+    const rows = await sql<{ state: string | null; wait: string | null; n: number }[]>`
+      select state, wait_event_type || ':' || wait_event as wait, count(*)::int as n
+      from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+      group by 1, 2`;
+    samples += 1;
+    let sessions = 0;
+    for (const row of rows) {
+      sessions += row.n;
+      if (row.state === "active") activeSum += row.n;
+      if (row.state === "active" && row.wait) waits.set(row.wait, (waits.get(row.wait) ?? 0) + row.n);
     }
-  })();
+    maxSessions = Math.max(maxSessions, sessions);
+  });
   return {
     async stop() {
-      running = false;
-      await loop;
+      await sampler.stop();
       if (samples === 0) return "–";
       const top = [...waits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2);
       const waitText = top.map(([w, n]) => `${w} ${(n / samples).toFixed(1)}`).join(", ");
@@ -105,25 +116,17 @@ function listenOverflows(): number {
 export function acceptQueue(port: number): { stop(): Promise<{ maxWaiting: number; overflows: number }> } {
   const overflowsBefore = listenOverflows();
   let maxWaiting = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const { stdout } = await run("ss", ["-Hltn", `sport = :${port}`]);
-        for (const line of stdout.trim().split("\n")) {
-          const waiting = Number(line.trim().split(/\s+/)[1]);
-          if (Number.isFinite(waiting)) maxWaiting = Math.max(maxWaiting, waiting);
-        }
-      } catch {
-        // Without ss the column reads 0; the overflow count does not need it.
-      }
-      await new Promise((r) => setTimeout(r, 250));
+  // Without ss the column reads 0; the overflow count does not need it.
+  const sampler = sampling(250, async () => {
+    const { stdout } = await run("ss", ["-Hltn", `sport = :${port}`]);
+    for (const line of stdout.trim().split("\n")) {
+      const waiting = Number(line.trim().split(/\s+/)[1]);
+      if (Number.isFinite(waiting)) maxWaiting = Math.max(maxWaiting, waiting);
     }
-  })();
+  });
   return {
     async stop() {
-      running = false;
-      await loop;
+      await sampler.stop();
       return { maxWaiting, overflows: listenOverflows() - overflowsBefore };
     },
   };
