@@ -6,9 +6,8 @@
  * central's averages, where the tiny `/v1/averages` measures the framework alone.
  */
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { LISTEN_BACKLOG } from "@plantlink/shared";
+import { listenWithBacklog } from "@plantlink/shared";
 import { Hono } from "hono";
 
 const app = new Hono();
@@ -28,7 +27,6 @@ app.get("/v1/sized", (c) => {
 
 // The same accept queue as central's and the edge's listeners, so the ceiling is the same stack.
 const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-server.listen({ port: 0, host: "127.0.0.1", backlog: LISTEN_BACKLOG }, () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
-});
+const port = await listenWithBacklog(server, 0, "127.0.0.1");
+process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -5,9 +5,9 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { LISTEN_BACKLOG } from "@plantlink/shared";
+import { listenWithBacklog } from "@plantlink/shared";
 import type { CentralApp } from "./route.ts";
 
 export interface Listening {
@@ -82,35 +82,30 @@ function withStrictTransport(fetch: CentralApp["fetch"]): CentralApp["fetch"] {
 export async function listen(app: CentralApp, options: ListenOptions): Promise<Listening> {
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const server = await new Promise<Server>((resolve, reject) => {
-    const created = createAdaptorServer({
-      fetch: tls ? withStrictTransport(app.fetch) : app.fetch,
-      // The adapter's lightweight Request/Response: a response built from bytes is written as they
-      // are. With the global undici Response every 600 KB answer was copied into it and read back
-      // through a stream (profiled: a tenth of GET /v1/averages's CPU). They are subclasses of the
-      // global ones and turn into them when a part asks for more than status, headers and bytes.
-      overrideGlobalObjects: true,
-      // No wall-clock limit on receiving a request (Node's default is 5 minutes, answered 408): a CSV
-      // backfill streams for as long as the database takes to store it; a stalled one is cut by the
-      // idle watch below. headersTimeout must be given: Node defaults it to min(60 s, requestTimeout),
-      // so requestTimeout 0 alone disables it and a client dribbling headers holds a socket forever.
-      // Node checks both every connectionsCheckingInterval (30 s by default), hence the shorter one.
-      serverOptions: {
-        requestTimeout: 0,
-        headersTimeout: timeouts.headersMs,
-        keepAliveTimeout: timeouts.keepAliveMs,
-        connectionsCheckingInterval: Math.max(100, Math.min(5_000, timeouts.headersMs / 4)),
-        ...tls,
-      },
-      ...(tls ? { createServer: createHttpsServer } : {}),
-    }) as Server;
-    created.once("listening", () => resolve(created));
-    created.once("error", reject);
-    created.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG });
-  });
+  const server = createAdaptorServer({
+    fetch: tls ? withStrictTransport(app.fetch) : app.fetch,
+    // The adapter's lightweight Request/Response: a response built from bytes is written as they
+    // are. With the global undici Response every 600 KB answer was copied into it and read back
+    // through a stream (profiled: a tenth of GET /v1/averages's CPU). They are subclasses of the
+    // global ones and turn into them when a part asks for more than status, headers and bytes.
+    overrideGlobalObjects: true,
+    // No wall-clock limit on receiving a request (Node's default is 5 minutes, answered 408): a CSV
+    // backfill streams for as long as the database takes to store it; a stalled one is cut by the
+    // idle watch below. headersTimeout must be given: Node defaults it to min(60 s, requestTimeout),
+    // so requestTimeout 0 alone disables it and a client dribbling headers holds a socket forever.
+    // Node checks both every connectionsCheckingInterval (30 s by default), hence the shorter one.
+    serverOptions: {
+      requestTimeout: 0,
+      headersTimeout: timeouts.headersMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, timeouts.headersMs / 4)),
+      ...tls,
+    },
+    ...(tls ? { createServer: createHttpsServer } : {}),
+  }) as Server;
+  const port = await listenWithBacklog(server, options.port, options.host);
   if (options.onRequest) server.on("request", options.onRequest);
   watchIdleConnections(server, timeouts.idleMs);
-  const port = (server.address() as AddressInfo).port;
   const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   let closing: Promise<void> | undefined;
   return {

@@ -4,15 +4,10 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import {
-  type AddressInfo,
-  createServer as createNetServer,
-  type Server as NetServer,
-  type Socket,
-} from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
-import { LISTEN_BACKLOG } from "@plantlink/shared";
+import { listenWithBacklog } from "@plantlink/shared";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import type { WebSocketServer } from "ws";
@@ -53,16 +48,6 @@ interface IncomingStore {
   incomingStorePacket(client: Client, packet: PublishPacket): Promise<unknown>;
   incomingDelPacket(client: Client, packet: PublishPacket): Promise<unknown>;
   cleanIncoming?(client: Client): Promise<unknown>;
-}
-
-function listen(server: NetServer | HttpServer, port: number, host: string | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
@@ -124,7 +109,7 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
   const tcp = createNetServer({ noDelay: true, keepAlive: true }, handle);
   servers.push(tcp);
   const ports: MqttBroker["ports"] = {
-    tcp: await listen(tcp, options.port, options.host),
+    tcp: await listenWithBacklog(tcp, options.port, options.host),
     tls: undefined,
     ws: undefined,
   };
@@ -132,7 +117,7 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
   if (options.tlsPort !== undefined && options.tls) {
     const tls = createTlsServer({ ...options.tls, noDelay: true, keepAlive: true }, handle);
     servers.push(tls);
-    ports.tls = await listen(tls, options.tlsPort, options.host);
+    ports.tls = await listenWithBacklog(tls, options.tlsPort, options.host);
   }
 
   let wss: WebSocketServer | undefined;
@@ -145,7 +130,7 @@ export async function startBroker(options: BrokerOptions): Promise<MqttBroker> {
     wss = new WebSocketServer({ server: http, maxPayload });
     wss.on("connection", (socket, req) => handle(createWebSocketStream(socket), req));
     servers.push(http);
-    ports.ws = await listen(http, options.wsPort, options.host);
+    ports.ws = await listenWithBacklog(http, options.wsPort, options.host);
   }
 
   let closing: Promise<void> | undefined;

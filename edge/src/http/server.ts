@@ -4,9 +4,8 @@
  */
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { LISTEN_BACKLOG } from "@plantlink/shared";
+import { listenWithBacklog } from "@plantlink/shared";
 import type { Hono } from "hono";
 
 export interface HttpListener {
@@ -21,30 +20,24 @@ export interface HttpListenerOptions {
   tls: { cert: Buffer; key: Buffer } | undefined;
 }
 
-export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
-  return new Promise((resolve, reject) => {
-    const server = createAdaptorServer({
-      fetch: options.app.fetch,
-      ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
-    }) as Server;
-    server.once("error", reject);
-    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
-      server.off("error", reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            // Idle keep-alive sockets would hold close() open; busy ones finish their answer first.
-            const idle = setInterval(() => server.closeIdleConnections(), 50);
-            const hard = setTimeout(() => server.closeAllConnections(), 3000);
-            server.close(() => {
-              clearInterval(idle);
-              clearTimeout(hard);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+export async function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
+  const server = createAdaptorServer({
+    fetch: options.app.fetch,
+    ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
+  }) as Server;
+  return {
+    port: await listenWithBacklog(server, options.port, options.host),
+    close: () =>
+      new Promise<void>((done) => {
+        // Idle keep-alive sockets would hold close() open; busy ones finish their answer first.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const hard = setTimeout(() => server.closeAllConnections(), 3000);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(hard);
+          done();
+        });
+        server.closeIdleConnections();
+      }),
+  };
 }
