@@ -1,4 +1,5 @@
 export * from "./batch.ts";
+export * from "./batched-lookups.ts";
 export * from "./config.ts";
 export * from "./csv.ts";
 export * from "./equipment-id.ts";

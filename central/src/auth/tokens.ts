@@ -8,14 +8,16 @@
  * stored salt, and costs microseconds instead of the ~50 ms per request scrypt would add.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { createBatchedLookups } from "@plantlink/shared";
 import type { Sql, TransactionSql } from "../db/connect.ts";
 import type { tokens } from "../db/schema.ts";
 import type { Role } from "./roles.ts";
-import { createTokenLookups } from "./token-lookups.ts";
 
 /** `plt_` makes a leaked token recognisable to people and to secret scanners. */
 export const TOKEN_PREFIX = "plt_";
 const TOKEN_SHAPE = /^plt_[A-Za-z0-9_-]{43}$/;
+/** Token hashes in one lookup query at most: a bounded parameter, and a bounded wait behind it. */
+const MAX_HASHES_PER_LOOKUP = 1_000;
 
 export function generateToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
@@ -104,11 +106,16 @@ const COLUMNS = `id::text as id, name, role, edge_id as "edgeId", created_at as 
  */
 export function createTokenStore(sql: Sql | TransactionSql): TokenStore {
   const columns = sql.unsafe(COLUMNS);
-  const lookups = createTokenLookups(
-    sql,
-    (client, hashes) => client<(TokenRow & { hash: string })[]>`
-      select ${columns}, hash from tokens where hash = any(${hashes as string[]}) and revoked_at is null`,
-  );
+  // The token hashes of requests arriving together are looked up in one query instead of one each:
+  // under load a round trip per request was a tenth of central's CPU on POST /v1/readings. Nothing is
+  // cached: each request's token is checked by a query sent after it arrived
+  // (shared/src/batched-lookups.ts), so a revocation committed before a request is seen by it, however
+  // many centrals run.
+  const lookups = createBatchedLookups(async (hashes) => {
+    const rows = await sql<(TokenRow & { hash: string })[]>`
+      select ${columns}, hash from tokens where hash = any(${hashes as string[]}) and revoked_at is null`;
+    return new Map(rows.map((row) => [row.hash, row]));
+  }, MAX_HASHES_PER_LOOKUP);
   return {
     async create(input) {
       checkNewToken(input);

@@ -4,63 +4,31 @@
  * opens a read transaction on the buffer file, beside the group commit's writes.
  *
  * Exact all the same: a request's token is looked up after the registry is checked for changes, and
- * that check runs after the request arrived. Another process's commit (`pnpm edge gateway revoke`)
- * moves the file's `data_version`; this process's own writes move the registry's `writes` count. Either
- * empties the cache, so a revocation committed before a request was sent always refuses it.
+ * that check runs after the request arrived (shared/src/batched-lookups.ts). Another process's commit
+ * (`pnpm edge gateway revoke`) moves the file's `data_version`; this process's own writes move the
+ * registry's `writes` count. Either empties the cache, so a revocation committed before a request was
+ * sent always refuses it.
  */
+import { type BatchedLookups, createBatchedLookups } from "@plantlink/shared";
 import type { Gateway, Registry } from "../buffer/registry.ts";
 
 /** Gateways remembered at most; a site has a handful, so more means tokens being guessed. */
 const MAX_CACHED = 1_000;
 
-export interface GatewayLookups {
-  /** The enabled gateway holding a token with this hash, or undefined. */
-  find(tokenHash: string): Promise<Gateway | undefined>;
-}
-
 /** `dataVersion` reads `PRAGMA data_version` on the connection `registry` uses. */
-export function createGatewayLookups(registry: Registry, dataVersion: () => number): GatewayLookups {
+export function createGatewayLookups(registry: Registry, dataVersion: () => number): BatchedLookups<Gateway> {
   const cache = new Map<string, Gateway>();
   let seen = { version: Number.NaN, writes: Number.NaN };
-  let waiting = new Map<string, ((gateway: Gateway | undefined, error?: unknown) => void)[]>();
-  let scheduled = false;
-
-  const run = () => {
-    scheduled = false;
-    const batch = waiting;
-    waiting = new Map();
-    try {
-      const now = { version: dataVersion(), writes: registry.writes() };
-      if (now.version !== seen.version || now.writes !== seen.writes || cache.size > MAX_CACHED)
-        cache.clear();
-      seen = now;
-      for (const [hash, callers] of batch) {
-        let gateway = cache.get(hash);
-        if (gateway === undefined) {
-          gateway = registry.gatewayByTokenHash(hash);
-          // Only found ones: an unknown token is a mistake or a guess, and the login throttle meters those.
-          if (gateway) cache.set(hash, gateway);
-        }
-        for (const answer of callers) answer(gateway);
-      }
-    } catch (error) {
-      for (const callers of batch.values()) for (const answer of callers) answer(undefined, error);
+  return createBatchedLookups((hashes) => {
+    const now = { version: dataVersion(), writes: registry.writes() };
+    if (now.version !== seen.version || now.writes !== seen.writes || cache.size > MAX_CACHED) cache.clear();
+    seen = now;
+    for (const hash of hashes) {
+      if (cache.has(hash)) continue;
+      const gateway = registry.gatewayByTokenHash(hash);
+      // Only found ones: an unknown token is a mistake or a guess, and the login throttle meters those.
+      if (gateway) cache.set(hash, gateway);
     }
-  };
-
-  return {
-    find(tokenHash) {
-      return new Promise((resolve, reject) => {
-        const answer = (gateway: Gateway | undefined, error?: unknown) =>
-          error === undefined ? resolve(gateway) : reject(error);
-        const callers = waiting.get(tokenHash);
-        if (callers) callers.push(answer);
-        else waiting.set(tokenHash, [answer]);
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(run);
-        }
-      });
-    },
-  };
+    return cache;
+  });
 }

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import {
+  type BatchedLookups,
   type LoginThrottle,
   type Reading,
   type ReadingValidator,
@@ -17,16 +18,15 @@ import {
 import { type Context, Hono } from "hono";
 import { hashToken, UNKNOWN_DEVICE_HASH, type VerifiedPasswords } from "../buffer/credentials.ts";
 import type { GroupCommit } from "../buffer/group-commit.ts";
-import type { Registry } from "../buffer/registry.ts";
+import type { Gateway, Registry } from "../buffer/registry.ts";
 import type { CommitFailedError, Refusal } from "../errors.ts";
 import type { EdgeMetrics } from "../status/metrics.ts";
 import { declaredTooLarge, headerOf, readBodyText } from "./body.ts";
-import type { GatewayLookups } from "./gateway-lookups.ts";
 import { problem } from "./problem.ts";
 
 export interface ReceiverOptions {
   registry: Registry;
-  gateways: GatewayLookups;
+  gateways: BatchedLookups<Gateway>;
   verified: VerifiedPasswords;
   groupCommit: GroupCommit;
   validator: ReadingValidator;
